@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from toolrl_web.accounts import views as account_views
+from toolrl_web.projects import views as project_views
+from toolrl_web.status import views as status_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="project-list"), name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account_views.profile, name="profile"),
+    path("projects/", project_views.project_list, name="project-list"),
+    path("projects/new/", project_views.project_create, name="project-create"),
+    path("projects/<slug:slug>/", project_views.project_detail, name="project-detail"),
+    path(
+        "projects/<slug:slug>/members/",
+        project_views.project_member_add,
+        name="project-member-add",
+    ),
+    path("status/", status_views.status_page, name="status"),
+    path("healthz", status_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

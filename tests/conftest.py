@@ -1,0 +1,176 @@
+"""Fixtures shared by the platform and worker tests: the cast of users, processes, a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- the cast ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user("olivia", password="pw-olivia-123")
+
+
+@pytest.fixture
+def member(django_user_model):
+    return django_user_model.objects.create_user("mateo", password="pw-mateo-123")
+
+
+@pytest.fixture
+def outsider(django_user_model):
+    return django_user_model.objects.create_user("oscar", password="pw-oscar-123")
+
+
+@pytest.fixture
+def project(owner, member):
+    from toolrl_web.projects.services import project_add_member, project_create
+
+    project = project_create(owner=owner, name="Weather agent", description="d")
+    project_add_member(project=project, username=member.username, added_by=owner)
+    return project
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)` logs the Django test client in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+# --- child processes on the test database --------------------------------------------------
+
+
+def current_database_url() -> str:
+    """DATABASE_URL of the database the tests use now (pytest-django's test_* database)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    auth = quote(s["USER"] or "")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"])
+    host = s["HOST"] or "127.0.0.1"
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{s['NAME']}"
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = current_database_url()
+    env.update(extra)
+    return env
+
+
+class WorkerProcess:
+    def __init__(self, proc: subprocess.Popen, hostname: str, log: Path):
+        self.proc, self.hostname, self.log = proc, hostname, log
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, sig)
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+        # The pool children may outlive the main process for a moment; wait for the whole group
+        # so no connection to the test database is left when pytest-django drops it.
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def start_worker(tmp_path: Path, *, queues: str = "cpu,gpu", env: dict | None = None,
+                 timeout: float = 60) -> WorkerProcess:
+    """A real Celery worker subprocess on the test broker and database, ready to take tasks."""
+    hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    log = tmp_path / f"worker-{hostname.split('@')[0]}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queues,
+         "-c", "1", "-n", hostname, "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
+        cwd=ROOT, env=env or child_env(), stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker = WorkerProcess(proc, hostname, log)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if " ready." in worker.text():
+            return worker
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    worker.stop(signal.SIGKILL)
+    raise AssertionError(f"worker did not start:\n{worker.text()[-3000:]}")
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    worker = start_worker(tmp_path)
+    yield worker
+    worker.stop()
+
+
+# --- a real browser ------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser_page():
+    """A Playwright page in Debian's headless Chromium (no browser download needed)."""
+    if not CHROMIUM:
+        pytest.fail("chromium is not installed: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; Django refuses ORM calls from a thread with one.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def browser_login(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/projects/")

@@ -1,0 +1,33 @@
+"""The pages through a real browser: log in, see the project, see the live worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import browser_login
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def test_login_projects_and_live_worker(browser_page, live_server, celery_worker, project, owner,
+                                        outsider):
+    page = browser_page
+    page.goto(f"{live_server.url}/projects/")
+    assert "/login/" in page.url  # every page needs a login
+
+    browser_login(page, live_server, "olivia", "pw-olivia-123")
+    page.click(f"text={project.name}")
+    assert page.locator("h1").inner_text() == project.name
+    assert "mateo" in page.locator("table").inner_text()
+
+    page.click("text=Status")
+    row = page.locator(f'tr[data-worker="{celery_worker.hostname}"]')
+    row.wait_for(timeout=30_000)  # htmx polling brings it in if the first render was too early
+    assert "live" in row.inner_text()
+    assert "up" in page.locator('tr[data-service="broker"]').inner_text()
+
+    # An outsider sees a 404 page for the project.
+    page.click("text=Log out")
+    browser_login(page, live_server, "oscar", "pw-oscar-123")
+    response = page.goto(f"{live_server.url}/projects/{project.slug}/")
+    assert response.status == 404

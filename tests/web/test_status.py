@@ -1,0 +1,46 @@
+"""The status page reads worker liveness from heartbeat rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from toolrl_web.status.models import WorkerHeartbeat
+from toolrl_web.status.services import worker_heartbeat_beat, worker_heartbeat_stop
+
+pytestmark = pytest.mark.django_db
+
+
+def test_status_page_shows_services_and_workers(client_for, owner):
+    worker_heartbeat_beat(hostname="gpu@node1", queues=["gpu"], pid=42, concurrency=1)
+    WorkerHeartbeat.objects.create(
+        hostname="cpu@old", queues="cpu", pid=7, started_at=timezone.now() - timedelta(hours=1),
+        last_seen=timezone.now() - timedelta(minutes=5),
+    )
+    html = client_for(owner).get(reverse("status")).content.decode()
+    assert 'data-service="database"' in html and 'data-service="broker"' in html
+    assert html.count("badge ok\">up") == 2
+    assert "gpu@node1" in html and "live" in html
+    assert "cpu@old" in html and "silent" in html
+
+
+def test_stopped_worker_is_not_live(client_for, owner):
+    worker_heartbeat_beat(hostname="w@h", queues=["cpu"], pid=1, concurrency=1)
+    worker_heartbeat_stop(hostname="w@h")
+    html = client_for(owner).get(reverse("status")).content.decode()
+    assert "stopped" in html
+
+
+def test_htmx_request_gets_only_the_partial(client_for, owner):
+    response = client_for(owner).get(reverse("status"), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "<html" not in html and 'data-service="database"' in html
+
+
+def test_page_polls_with_a_real_link(client_for, owner):
+    html = client_for(owner).get(reverse("status")).content.decode()
+    assert 'hx-trigger="every 5s"' in html
+    assert "/static/django-htmx/" in html or "htmx" in html

@@ -1,0 +1,1 @@
+"""ToolRL: the method as a library."""
