@@ -174,3 +174,13 @@ def browser_login(page, live_server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/projects/")
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, torn down before the test database is dropped.
+
+    Without the explicit dependency, the server thread can still hold a connection when
+    pytest-django drops the test database at the end of the session.
+    """
+    return live_server

@@ -9,8 +9,10 @@ from tests.conftest import browser_login
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def test_login_projects_and_live_worker(browser_page, live_server, celery_worker, project, owner,
-                                        outsider):
+def test_login_projects_and_live_worker(live_server, celery_worker, project, owner, outsider,
+                                        browser_page):
+    # browser_page last: Playwright's sync API runs in a greenlet, and ORM calls made after it
+    # starts open a second database connection that Django never closes.
     page = browser_page
     page.goto(f"{live_server.url}/projects/")
     assert "/login/" in page.url  # every page needs a login

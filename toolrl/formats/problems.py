@@ -1,0 +1,46 @@
+"""Dataset problems: every error names the file, the line (or row) and the field.
+
+Example::
+
+    >>> str(Problem("data.jsonl", 3, "tools[0].parameters", "not an object"))
+    'data.jsonl:3: tools[0].parameters: not an object'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a dataset. `line` is the 1-based line of the record in a text file,
+    or the 1-based row number in a parquet file; 0 when the problem concerns the whole file."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+
+
+class DatasetError(ValueError):
+    """A dataset could not be imported; `problems` lists everything found, in file order.
+
+    >>> str(DatasetError([Problem("a.json", 1, "id", "missing")]))
+    'a.json:1: id: missing'
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid dataset")
+
+
+class RecordError(ValueError):
+    """Raised inside an importer for one record; the loader adds path and line."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
