@@ -184,3 +184,39 @@ def live_server(django_db_setup, live_server):
     pytest-django drops the test database at the end of the session.
     """
     return live_server
+
+
+# --- training runs -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_model_cache(tmp_path_factory):
+    """The fast tiny model, built once per session; worker children find it via TOOLRL_CACHE."""
+    cache = tmp_path_factory.mktemp("toolrl-cache")
+    os.environ["TOOLRL_CACHE"] = str(cache)
+    from toolrl.tiny import build_tiny_model
+
+    build_tiny_model("fast", cache_dir=cache)
+    return cache
+
+
+def tiny_run_config(**overrides) -> dict:
+    """A run of the fast tiny model small enough for tests (a few seconds per step on 2 cores)."""
+    config = {
+        "name": "test run",
+        "preset": "cpu-tiny",
+        "model": {"name_or_path": "tiny:fast"},
+        "data": {"synthetic_train": 64, "synthetic_validation": 8},
+        "grpo": {
+            "num_generations": 4, "generation_batch_size": 8, "per_device_train_batch_size": 8,
+            "max_completion_length": 24, "max_prompt_length": 880, "max_steps": 4,
+        },
+        "eval_every": 0, "eval_at_start": False, "eval_rows": 4,
+        "checkpoint_every": 2,
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            config.setdefault(key, {}).update(value)
+        else:
+            config[key] = value
+    return config

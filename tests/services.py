@@ -111,6 +111,8 @@ def _stop_everything() -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args) -> None:
+    if early_config.pluginmanager.is_blocked("django"):
+        return  # `-p no:django`: library-only tests, no database wanted
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = _start_postgres()
     if not os.environ.get("REDIS_URL"):

@@ -58,7 +58,9 @@ HISTORY_HEADING = "**Dialogue Records History**\n"
 
 # The released data uses these fixed thoughts for earlier assistant turns and ground truths; we
 # use them whenever a turn or target carries no thought of its own.
-TOOL_THOUGHT = "I should use the appropriate tool with proper parameters to respond to the user's need."
+TOOL_THOUGHT = (
+    "I should use the appropriate tool with proper parameters to respond to the user's need."
+)
 RESPONSE_THOUGHT = "I should directly respond to the user's need."
 
 
@@ -104,9 +106,7 @@ def format_call(call: ToolCall | Mapping[str, Any]) -> str:
     return json.dumps({"name": name, "parameters": params})
 
 
-def render_assistant(
-    thought: str | None, calls: list[ToolCall], response: str | None
-) -> str:
+def render_assistant(thought: str | None, calls: list[ToolCall], response: str | None) -> str:
     """An assistant output: thought, then the tool block and/or the response.
 
     >>> render_assistant("ok", [], "Hi")

@@ -113,16 +113,17 @@ RECIPES: dict[str, TinyRecipe] = {
     "default": TinyRecipe(),
     # For tests: small and quick (seconds), still a real tokenizer + Qwen2 model + warm-up.
     "fast": TinyRecipe(
-        vocab_size=512,
+        vocab_size=1024,
         hidden_size=32,
         intermediate_size=64,
         num_layers=2,
         num_heads=2,
         num_kv_heads=1,
-        max_position_embeddings=1024,
-        warmup_rows=64,
-        warmup_steps=8,
+        max_position_embeddings=2048,
+        warmup_rows=128,
+        warmup_steps=60,
         batch_size=8,
+        learning_rate=5e-3,
         generic_corpus=False,
     ),
 }
@@ -241,7 +242,16 @@ def _chat_text(example: dict[str, Any]) -> str:
 
 def train_tokenizer(texts: list[str], vocab_size: int):
     """A byte-level BPE `PreTrainedTokenizerFast` with Qwen2's split regex and ChatML template."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
@@ -352,7 +362,7 @@ def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     model.eval()
     tail = losses[-10:] or [float("nan")]
     return {"steps": len(losses), "first_loss": losses[0] if losses else None, "final_loss": sum(tail) / len(tail)}

@@ -26,6 +26,7 @@ def _queues(consumer) -> list[str]:
 
 
 def _beat_forever(hostname: str, queues: list[str], concurrency: int | None) -> None:
+    from toolrl_web.runs.services import runs_reap_stale
     from toolrl_web.status.services import worker_heartbeat_beat
 
     pid = os.getpid()
@@ -35,6 +36,8 @@ def _beat_forever(hostname: str, queues: list[str], concurrency: int | None) -> 
             worker_heartbeat_beat(
                 hostname=hostname, queues=queues, pid=pid, concurrency=concurrency
             )
+            # Every worker reaps: a run whose own worker was killed is failed by any other.
+            runs_reap_stale()
         except Exception as exc:  # noqa: BLE001 - a database blip must not kill the worker
             log.warning("heartbeat not written: %s", exc)
         _stop.wait(settings.WORKER_HEARTBEAT_SECONDS)

@@ -12,3 +12,19 @@ from workers.celery_app import app
 def ping() -> dict:
     """Round-trip probe used by the status checks and the worker test."""
     return {"pong": True, "host": socket.gethostname(), "pid": os.getpid()}
+
+
+@app.task(name="workers.tasks.run_train", queue="gpu", ignore_result=True, acks_late=False)
+def run_train(run_id: int) -> str:
+    """Supervise one training run (the message carries only the run's id)."""
+    from workers.supervisor import supervise
+
+    return supervise(int(run_id), worker_host=run_train.request.hostname or "")
+
+
+@app.task(name="workers.tasks.reap_stale_runs", queue="cpu")
+def reap_stale_runs() -> list[int]:
+    """Fail runs whose supervisor stopped beating (every worker also does this periodically)."""
+    from toolrl_web.runs.services import runs_reap_stale
+
+    return runs_reap_stale()

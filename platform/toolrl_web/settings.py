@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "toolrl_web.accounts",
     "toolrl_web.projects",
     "toolrl_web.status",
+    "toolrl_web.runs",
     "toolrl_web",  # management commands (demo_setup, preflight)
 ]
 
@@ -143,3 +144,10 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Seconds a worker's warm shutdown waits for running jobs before a cold shutdown.
 WORKER_SOFT_SHUTDOWN_SECONDS = envint("WORKER_SOFT_SHUTDOWN_SECONDS", 60)
+# A running job's supervisor writes a heartbeat this often; the reaper fails runs silent longer
+# than RUN_STALE_SECONDS (worker killed, node lost).
+RUN_HEARTBEAT_SECONDS = envint("RUN_HEARTBEAT_SECONDS", 5)
+RUN_STALE_SECONDS = envint("RUN_STALE_SECONDS", 45)
+# After a cancel, how long the training gets to checkpoint before SIGTERM, then SIGKILL.
+RUN_STOP_GRACE_SECONDS = envint("RUN_STOP_GRACE_SECONDS", 120)
+RUN_KILL_GRACE_SECONDS = envint("RUN_KILL_GRACE_SECONDS", 30)

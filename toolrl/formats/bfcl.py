@@ -67,7 +67,7 @@ def bfcl_calls(ground_truth: Any, field: str = "ground_truth") -> list[ToolCall]
     for i, entry in enumerate(ground_truth):
         if not isinstance(entry, dict) or len(entry) != 1:
             raise RecordError(f"{field}[{i}]", "must be an object with exactly one function name")
-        (name, params), = entry.items()
+        ((name, params),) = entry.items()
         if not isinstance(params, dict):
             raise RecordError(f"{field}[{i}].{name}", "must map parameters to allowed values")
         chosen = {}

@@ -14,15 +14,19 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with a dataset. `line` is the 1-based line of the record in a text file,
-    or the 1-based row number in a parquet file; 0 when the problem concerns the whole file."""
+    or the 1-based row number in a parquet file; 0 when the problem concerns the whole file.
+    Warnings (odd but usable data, e.g. a call to a tool the row does not list, which the
+    released ToolRL data contains) do not stop an import; errors do."""
 
     path: str
     line: int
     field: str
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+        note = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}: {self.field}: {note}{self.message}"
 
 
 class DatasetError(ValueError):

@@ -101,7 +101,9 @@ def parse_history(text: str, field: str = "input") -> list[Turn]:
     pos = len(HISTORY_HEADING)
     for m in _BLOCK.finditer(text, pos):
         if text[pos : m.start()].strip():
-            raise RecordError(field, f"text outside the tagged blocks: {text[pos:m.start()][:40]!r}")
+            raise RecordError(
+                field, f"text outside the tagged blocks: {text[pos : m.start()][:40]!r}"
+            )
         tag, inner = m.group(1), m.group(2)
         last = turns[-1] if turns else None
         if tag == "user":

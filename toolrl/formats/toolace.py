@@ -82,7 +82,11 @@ def _tools_from_system(system: str) -> list[ToolSpec]:
             value, _ = decoder.raw_decode(system, start)
         except ValueError:
             continue
-        if isinstance(value, list) and value and all(isinstance(t, dict) and "name" in t for t in value):
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(t, dict) and "name" in t for t in value)
+        ):
             tools = []
             for tool in value:
                 params = tool.get("parameters") or {}

@@ -35,10 +35,10 @@ from toolrl.parser import (
     THINK_ONLY,
     TOOL_AND_RESPONSE,
     TOOL_ONLY,
-    parse_calls,
+    parse_block,
+    tool_block,
 )
 from toolrl.rewards.config import CorrectnessConfig, Normalization, RewardConfig
-from toolrl.rewards.schedule import value_at
 from toolrl.schema import Target
 
 
@@ -54,6 +54,7 @@ class GroundTruth:
     kind: str
     calls: list[dict[str, Any]] | None
     error: str | None = None
+    block: str | None = None  # the tool block's text: a prediction with the same text is exact
     _normalized: dict[tuple[bool, bool, bool], list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
@@ -81,8 +82,13 @@ def _parse_gt_text(text: str) -> GroundTruth:
     kind = _kind(TC_OPEN in text, RE_OPEN in text)
     if kind in ("response", "neither"):
         return GroundTruth(kind=kind, calls=None)
-    calls, error = parse_calls(text)
-    return GroundTruth(kind=kind, calls=calls, error=error and f"ground_truth_{error}")
+    block, error = tool_block(text)
+    calls = None
+    if block is not None:
+        calls, error = parse_block(block)
+    if calls is None:
+        return GroundTruth(kind=kind, calls=None, error=f"ground_truth_{error}")
+    return GroundTruth(kind=kind, calls=calls, block=block)
 
 
 def parse_ground_truth(ground_truth: str | Target | Mapping[str, Any] | GroundTruth) -> GroundTruth:
@@ -109,33 +115,67 @@ def parse_ground_truth(ground_truth: str | Target | Mapping[str, Any] | GroundTr
 # ---- format ---------------------------------------------------------------------------------
 
 
+_THINK_TOOL = "</think>\n<tool_call>\n"
+_TOOL_RESPONSE = "\n</tool_call>\n<response>"
+_THINK_RESPONSE = "</think>\n<response>"
+
+
+def _layout_ok(s: str, kind: str) -> bool:
+    """The released regexes (`toolrl.parser.TOOL_ONLY` etc.) decided with `str` methods.
+
+    Equivalent because each regex is anchored at both ends and its lazy gaps accept anything:
+    it matches iff the fixed pieces occur in order without overlapping, and the earliest
+    occurrence of each piece is the best choice. About 4x faster on long thoughts; a property
+    test checks it against the regexes.
+    """
+    if not s.startswith("<think>"):
+        return False
+    end = len(s) - 1 if s.endswith("\n") else len(s)  # `$` also matches before a final newline
+    if kind == "tool":
+        i = s.find(_THINK_TOOL, 7)
+        return i >= 0 and s.endswith("\n</tool_call>", 0, end) and i + 21 <= end - 13
+    if kind == "response":
+        i = s.find(_THINK_RESPONSE, 7)
+        return i >= 0 and s.endswith("</response>", 0, end) and i + 19 <= end - 11
+    if kind == "both":
+        i = s.find(_THINK_TOOL, 7)
+        if i < 0 or not s.endswith("</response>", 0, end):
+            return False
+        k = s.find(_TOOL_RESPONSE, i + 21)
+        return k >= 0 and k + 24 <= end - 11
+    return s.endswith("</think>", 0, end) and end >= 15
+
+
 def format_ok(text: str, kind: str) -> bool:
-    """Whether the stripped `text` has the layout a ground truth of `kind` asks for.
+    """Whether the stripped `text` has the layout a ground truth of `kind` asks for: the
+    released regex for that kind, and each tag it uses exactly once.
 
     >>> format_ok("<think> a </think>\\n<response> b </response>", "response")
     True
     """
     if kind == "tool":
-        return (
-            text.count(TC_OPEN) == 1
-            and text.count(TC_CLOSE) == 1
-            and TOOL_ONLY.search(text) is not None
-        )
+        return text.count(TC_OPEN) == 1 and text.count(TC_CLOSE) == 1 and _layout_ok(text, kind)
     if kind == "response":
-        return (
-            text.count(RE_OPEN) == 1
-            and text.count(RE_CLOSE) == 1
-            and RESPONSE_ONLY.search(text) is not None
-        )
+        return text.count(RE_OPEN) == 1 and text.count(RE_CLOSE) == 1 and _layout_ok(text, kind)
     if kind == "both":
         return (
             text.count(TC_OPEN) == 1
             and text.count(TC_CLOSE) == 1
             and text.count(RE_OPEN) == 1
             and text.count(RE_CLOSE) == 1
-            and TOOL_AND_RESPONSE.search(text) is not None
+            and _layout_ok(text, kind)
         )
-    return THINK_ONLY.search(text) is not None
+    return _layout_ok(text, kind)
+
+
+def format_ok_regex(text: str, kind: str) -> bool:
+    """The reference implementation of `format_ok` with the released regexes (for tests)."""
+    pattern = {"tool": TOOL_ONLY, "response": RESPONSE_ONLY, "both": TOOL_AND_RESPONSE}
+    tags = {"tool": (TC_OPEN, TC_CLOSE), "response": (RE_OPEN, RE_CLOSE)}
+    tags["both"] = tags["tool"] + tags["response"]
+    if kind not in pattern:
+        return THINK_ONLY.search(text) is not None
+    return all(text.count(t) == 1 for t in tags[kind]) and pattern[kind].search(text) is not None
 
 
 # ---- correctness ----------------------------------------------------------------------------

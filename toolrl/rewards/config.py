@@ -4,6 +4,20 @@
 users write their own in YAML or JSON (`RewardConfig.from_file`). Each component has a
 `weight` and a `[min, max]` range, and any of these may be a `Schedule` over training.
 
+Where the released code and the paper differ, the presets choose as follows:
+
+- `toolrl` is the released scorer (greedy matching); `toolrl-optimal` is the paper's optimal
+  matching.
+- `dynamic` follows the paper's formula with `p = step / max_steps`: format `[-2+p, 2-p]`,
+  correctness `[-2-p, 2+p]`. The released code (`SCHEDULEREWARD`) uses `p' = step / 150`
+  whatever the run length, moves the format minimum twice as fast (`-2 + step/75`) and clamps
+  (format max >= 1, min <= -1; correctness within [-3, 3]); a 105-step run therefore ends at
+  format [-1, 1.3], correctness [-2.7, 2.7] in the code but [-1, 1], [-3, 3] here.
+- `dynamic-length` uses the paper's target `512 * (1 + p)` words, not the code's 384 -> 640.
+- `two-stage` is the code's `MAX1STEP30MAX3`: correctness [-1, 1] before step 30; from step
+  30 format [0, 0.5] and correctness [-3, 3].
+- `coarse` and `finegrained` compare ordered lists, as the code does.
+
 Example::
 
     >>> cfg = RewardConfig.preset("equal-max")
@@ -241,8 +255,7 @@ def effective_weights(
     {'format': 1.0, 'correctness': 1.0}
     """
     return {
-        name: value_at(getattr(cfg, name).weight, step, max_steps)
-        for name in cfg.component_names()
+        name: value_at(getattr(cfg, name).weight, step, max_steps) for name in cfg.component_names()
     }
 
 

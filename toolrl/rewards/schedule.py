@@ -35,7 +35,8 @@ class Schedule(BaseModel):
     end: float | None = None
     begin: float = 0.0
     finish: float | None = Field(
-        default=None, description="where linear/cosine reach `end`; default 1 (progress) or max_steps"
+        default=None,
+        description="where linear/cosine reach `end`; default 1 (progress) or max_steps",
     )
     at: float | None = None
     before: float | None = None

@@ -24,10 +24,9 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from toolrl.parser import diagnose, parse_calls, well_formed
+from toolrl.parser import diagnose, parse_block, tool_block, well_formed
 from toolrl.rewards.components import (
     GroundTruth,
     correctness_details,
@@ -41,6 +40,10 @@ from toolrl.rewards.config import RewardConfig
 from toolrl.rewards.schedule import value_at
 
 _DEFAULT: RewardConfig | None = None
+_EXACT: dict[str, Any] = {"exact": True, "fraction": 1.0}
+_EMPTY_SUB: dict[str, Any] = dict.fromkeys(
+    ("exact", "name", "keys", "values", "score", "s_max", "matched")
+)
 
 
 def _default_cfg() -> RewardConfig:
@@ -50,13 +53,51 @@ def _default_cfg() -> RewardConfig:
     return _DEFAULT
 
 
-@dataclass(slots=True)
 class Breakdown:
-    """One completion's reward: `total`, weighted `components`, and `details` (module docstring)."""
+    """One completion's reward: `total`, weighted `components`, and `details` (module docstring).
 
-    total: float
-    components: dict[str, float]
-    details: dict[str, Any] = field(default_factory=dict)
+    `details` is computed on first access: batch scoring for training needs only the numbers.
+    """
+
+    __slots__ = ("total", "components", "_details", "_source")
+
+    def __init__(
+        self,
+        total: float,
+        components: dict[str, float],
+        details: dict[str, Any] | None = None,
+        source: tuple[Resolved, str, GroundTruth] | None = None,
+    ) -> None:
+        self.total = total
+        self.components = components
+        self._details = details
+        self._source = source
+
+    @property
+    def details(self) -> dict[str, Any]:
+        if self._details is None:
+            if self._source is None:
+                return {}
+            resolved, text, gt = self._source
+            self._details = resolved.details(text, gt)
+            self._source = None
+        return self._details
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, e.g. for `--json` output."""
+        return {"total": self.total, "components": dict(self.components), "details": self.details}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Breakdown):
+            return NotImplemented
+        return (self.total, self.components, self.details) == (
+            other.total,
+            other.components,
+            other.details,
+        )
+
+    def __repr__(self) -> str:
+        return f"Breakdown(total={self.total!r}, components={self.components!r})"
 
 
 def as_text(completion: Any) -> str:
@@ -115,13 +156,20 @@ class Resolved:
         frac = length_fraction(as_text(completion), self.l_target)
         return self.l_w * (self.l_lo + (self.l_hi - self.l_lo) * frac)
 
-    def _correctness(self, s: str, gt: GroundTruth) -> tuple[float, dict[str, Any] | None, str | None]:
+    def _correctness(
+        self, s: str, gt: GroundTruth
+    ) -> tuple[float, dict[str, Any] | None, str | None]:
         if not gt.has_calls:
             return 0.0, None, None  # response-only ground truth: neutral, as released
         lo, hi = self.c_lo, self.c_hi
         if gt.calls is None:
             return lo, None, gt.error
-        calls, err = parse_calls(s)
+        block, err = tool_block(s)
+        if block is None:
+            return lo, None, err
+        if block == gt.block:
+            return hi, _EXACT, None  # same text, same calls: skip parsing (common late in training)
+        calls, err = parse_block(block)
         if calls is None:
             return lo, None, err
         gt_calls = gt.calls
@@ -135,38 +183,38 @@ class Resolved:
         return (hi if det["fraction"] == 1.0 else lo), det, None
 
     def breakdown(self, completion: Any, gt: GroundTruth) -> Breakdown:
-        """The full breakdown of one completion."""
-        s = as_text(completion)
+        """The breakdown of one completion (details computed when first read)."""
+        s = completion.strip() if type(completion) is str else as_text(completion)
         components: dict[str, float] = {}
-        ok = format_ok(s, gt.kind)
+        total = 0.0
         if "format" in self.names:
-            components["format"] = self.f_w * (self.f_hi if ok else self.f_lo)
-        value, det, error = self._correctness(s, gt)
+            v = self.f_w * (self.f_hi if format_ok(s, gt.kind) else self.f_lo)
+            components["format"] = v
+            total += v
         if "correctness" in self.names:
-            components["correctness"] = self.c_w * value
-        details: dict[str, Any] = {
-            "gt_kind": gt.kind,
-            "format_ok": ok,
-            "error": error,
-            "exact": None,
-            "name": None,
-            "keys": None,
-            "values": None,
-            "score": None,
-            "s_max": None,
-            "matched": None,
-        }
+            v = self.c_w * self._correctness(s, gt)[0]
+            components["correctness"] = v
+            total += v
+        if "length" in self.names:
+            v = self.l_w * (self.l_lo + (self.l_hi - self.l_lo) * length_fraction(s, self.l_target))
+            components["length"] = v
+            total += v
+        return Breakdown(total, components, source=(self, s, gt))
+
+    def details(self, s: str, gt: GroundTruth) -> dict[str, Any]:
+        """Sub-scores and the error category of one (stripped) completion."""
+        ok = format_ok(s, gt.kind)
+        _, det, error = self._correctness(s, gt)
+        details: dict[str, Any] = {"gt_kind": gt.kind, "format_ok": ok, "error": error}
+        details.update(_EMPTY_SUB)
         if det is not None:
-            det = dict(det)
-            det.pop("fraction", None)
             details.update(det)
+            del details["fraction"]
         if error is None and not ok:
             details["error"] = "wrong_layout" if well_formed(s) else diagnose(s)
         if "length" in self.names:
-            frac = length_fraction(s, self.l_target)
-            components["length"] = self.l_w * (self.l_lo + (self.l_hi - self.l_lo) * frac)
             details["think_words"] = think_words(s)
-        return Breakdown(total=sum(components.values()), components=components, details=details)
+        return details
 
 
 def score(
@@ -240,7 +288,12 @@ def score_columns(
     cols: dict[str, list[float]] = {"total": []}
     for name in r.names:
         cols[name] = []
-    total, fcol, ccol, lcol = (cols["total"], cols.get("format"), cols.get("correctness"), cols.get("length"))
+    total, fcol, ccol, lcol = (
+        cols["total"],
+        cols.get("format"),
+        cols.get("correctness"),
+        cols.get("length"),
+    )
     correctness = r._correctness
     for c, g in zip(completions, gts, strict=True):
         s = c.strip() if type(c) is str else as_text(c)

@@ -101,7 +101,7 @@ class GRPOSettings(BaseModel):
     )
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
     lr_scheduler_type: str = Field("constant", description="Transformers scheduler name.")
-    warmup_ratio: float = Field(0.0, ge=0, le=1, description="Share of steps for linear warm-up.")
+    warmup_ratio: float = Field(0.0, ge=0, lt=1, description="Share of steps for linear warm-up.")
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
     max_grad_norm: float = Field(1.0, gt=0, description="Gradient clipping norm.")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature of the rollouts.")
@@ -387,6 +387,82 @@ class RunConfig(BaseModel):
         else:
             cfg = RewardConfig.from_dict(self.reward)
         return cfg.component_names()
+
+    def trl_kwargs(self, output_dir: str) -> dict[str, Any]:
+        """Keyword arguments for TRL's `GRPOConfig` (pure data: tests check GPU setups here).
+
+        >>> kw = RunConfig.preset("toolrl-paper").trl_kwargs("/tmp/x")
+        >>> kw["use_vllm"], kw["vllm_mode"], kw["steps_per_generation"]
+        (True, 'colocate', 128)
+        """
+        g = self.grpo
+        kw: dict[str, Any] = {
+            "output_dir": output_dir,
+            "seed": self.seed,
+            "data_seed": self.seed,
+            "num_generations": g.num_generations,
+            # TRL derives generation_batch_size from steps_per_generation (they are exclusive).
+            "steps_per_generation": g.generation_batch_size // (g.per_device_train_batch_size * g.num_processes),
+            "per_device_train_batch_size": g.per_device_train_batch_size,
+            "gradient_accumulation_steps": g.gradient_accumulation_steps,
+            "learning_rate": g.learning_rate,
+            "lr_scheduler_type": g.lr_scheduler_type,
+            "warmup_steps": g.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio
+            "weight_decay": g.weight_decay,
+            "max_grad_norm": g.max_grad_norm,
+            "temperature": g.temperature,
+            "top_p": g.top_p,
+            "max_completion_length": g.max_completion_length,
+            "epsilon": g.epsilon,
+            "epsilon_high": g.epsilon_high if g.epsilon_high is not None else g.epsilon,
+            "beta": g.beta,
+            "scale_rewards": g.scale_rewards,
+            "loss_type": g.loss_type,
+            "num_iterations": g.num_iterations,
+            "entropy_coef": g.entropy_coef,
+            "num_train_epochs": g.epochs,
+            "max_steps": g.max_steps if g.max_steps is not None else -1,
+            # TRL defaults that are wrong for us: bf16/gradient checkpointing on (CPU traps),
+            # logging every 10 steps (we want every step), reports to installed trackers.
+            "bf16": self.model.dtype == "bfloat16",
+            "fp16": self.model.dtype == "float16",
+            "gradient_checkpointing": False,
+            "logging_steps": 1,
+            "report_to": "none",
+            "log_completions": False,
+            "save_strategy": "steps" if self.checkpoint_every else "no",
+            "save_steps": self.checkpoint_every or 500,
+            "save_total_limit": self.save_total_limit,
+            "use_cpu": self.device == "cpu",
+            "remove_unused_columns": False,
+            "disable_tqdm": True,
+        }
+        if self.uses_vllm:
+            kw["use_vllm"] = True
+            kw["vllm_mode"] = "colocate" if self.generation.backend == "vllm-colocate" else "server"
+            if kw["vllm_mode"] == "colocate":
+                kw["vllm_gpu_memory_utilization"] = self.generation.vllm_gpu_memory_utilization
+                kw["vllm_tensor_parallel_size"] = self.generation.vllm_tensor_parallel_size
+                kw["vllm_max_model_length"] = g.max_prompt_length + g.max_completion_length
+            else:
+                kw["vllm_server_host"] = self.generation.vllm_server_host
+                kw["vllm_server_port"] = self.generation.vllm_server_port
+        else:
+            kw["use_vllm"] = False
+        return kw
+
+    def lora_kwargs(self) -> dict[str, Any] | None:
+        """Keyword arguments for peft's `LoraConfig`, or None without LoRA."""
+        lora = self.model.lora
+        if lora is None:
+            return None
+        return {
+            "r": lora.r,
+            "lora_alpha": lora.alpha,
+            "lora_dropout": lora.dropout,
+            "target_modules": lora.target_modules,
+            "task_type": "CAUSAL_LM",
+        }
 
     def to_json(self) -> str:
         """The configuration as indented JSON (what `config.json` of a run holds)."""

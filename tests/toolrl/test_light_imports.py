@@ -1,0 +1,47 @@
+"""The method core stays light: no torch/transformers/trl, no Django/Celery; examples run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+MODULES = [
+    "toolrl.prompt",
+    "toolrl.parser",
+    "toolrl.rewards",
+    "toolrl.rewards.components",
+    "toolrl.rewards.config",
+    "toolrl.rewards.schedule",
+    "toolrl.rewards.scoring",
+    "toolrl.rewards.parallel",
+    "toolrl.formats",
+    "toolrl.formats.rlla",
+    "toolrl.formats.xlam",
+    "toolrl.formats.bfcl",
+    "toolrl.formats.toolace",
+    "toolrl.formats.problems",
+    "toolrl.formats.checks",
+    "toolrl.formats.reading",
+    "toolrl.commands.validate",
+]
+
+
+def test_importing_the_core_loads_no_heavy_or_web_package():
+    code = (
+        "import sys, toolrl.rewards, toolrl.prompt, toolrl.parser, toolrl.formats\n"
+        "import toolrl.commands.validate, toolrl.commands.score, toolrl.commands.reward_preview\n"
+        "heavy = {'torch', 'transformers', 'trl', 'django', 'celery', 'scipy'} & set(sys.modules)\n"
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

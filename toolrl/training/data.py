@@ -1,0 +1,67 @@
+"""Rows for a run: loaded or synthesised, split, rendered into TRL's conversational prompt format.
+
+Each training record carries the ToolRL prompt rendered with *that row's* tools (TRL does not
+render a per-row tools column itself), the row id and the ground truth as ToolRL text (a string
+column: Arrow would turn dicts with different keys into structs full of nulls).
+
+Example::
+
+    >>> from toolrl.training.config import DataSettings
+    >>> train, val = load_splits(DataSettings(synthetic_train=4, synthetic_validation=2), seed=0)
+    >>> rec = to_records(train)[0]
+    >>> sorted(rec), rec["prompt"][0]["role"]
+    (['ground_truth', 'prompt', 'prompt_id'], 'system')
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from toolrl.prompt import render_messages, render_target
+from toolrl.schema import Row
+from toolrl.synthetic import make_splits
+from toolrl.training.config import DataSettings
+
+
+def load_splits(data: DataSettings, seed: int = 0) -> tuple[list[Row], list[Row]]:
+    """Training and validation rows per the data settings (synthetic when no file is given)."""
+    if data.train is None:
+        train, val = make_splits(data.synthetic_train, data.synthetic_validation, seed=seed)
+    else:
+        from toolrl.formats import load_rows
+
+        train = list(load_rows(data.train, format=data.format))
+        if data.validation is not None:
+            val = list(load_rows(data.validation, format=data.format))
+        else:
+            # A seeded shuffle before holding out, so the split does not follow the file's order.
+            order = list(range(len(train)))
+            random.Random(seed).shuffle(order)
+            n_val = round(len(train) * data.validation_fraction)
+            held = set(order[:n_val])
+            val = [r for i, r in enumerate(train) if i in held]
+            train = [r for i, r in enumerate(train) if i not in held]
+    if data.max_train_rows is not None:
+        train = train[: data.max_train_rows]
+    if not train:
+        raise ValueError("data.train: no training rows")
+    return train, val
+
+
+def to_records(rows: list[Row]) -> list[dict[str, Any]]:
+    """TRL dataset records: `prompt` (system + user messages), `prompt_id`, `ground_truth`."""
+    return [
+        {"prompt": render_messages(r), "prompt_id": r.id, "ground_truth": render_target(r.target)}
+        for r in rows
+    ]
+
+
+def prompt_lengths(tokenizer: Any, records: list[dict[str, Any]]) -> list[int]:
+    """Token count of each rendered prompt (with the generation prompt), as TRL will see it."""
+    out = []
+    for rec in records:
+        ids = tokenizer.apply_chat_template(rec["prompt"], add_generation_prompt=True, tokenize=True)
+        ids = ids["input_ids"] if hasattr(ids, "keys") else ids
+        out.append(len(ids))
+    return out

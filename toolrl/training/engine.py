@@ -1,0 +1,210 @@
+"""The training loop: a `RunConfig` in, a run directory out. Reads top to bottom.
+
+1. rows (file or synthetic) → TRL records with the ToolRL prompt rendered per row;
+2. model and tokenizer (the tiny model is built or reused from the cache);
+3. one reward function per component, sharing one scoring pass per batch;
+4. TRL's `GRPOTrainer` with our callback (reward schedule, rollouts, evaluation, stop/limit,
+   checkpoints) and the sink;
+5. `trainer.train(resume_from_checkpoint=...)`: transformers restores weights, optimizer,
+   scheduler, RNG state and the step, and skips the batches already seen, so the data order
+   continues as if the run had not stopped.
+
+Example::
+
+    result = train(RunConfig.preset("cpu-tiny"), "runs/demo")
+    print(result.status, result.step, result.final_eval)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolrl.training.config import RunConfig
+from toolrl.training.data import load_splits, prompt_lengths, to_records
+from toolrl.training.sinks import FileSink, SafeSinks, Sink
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """How a run ended."""
+
+    status: str
+    """completed, stopped, time_limit or failed."""
+    step: int
+    """Optimizer steps done (global step)."""
+    out_dir: str
+    last_checkpoint: str | None = None
+    final_eval: dict[str, float] | None = None
+    seconds: float = 0.0
+    train_rows: int = 0
+    skipped_rows: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def latest_checkpoint(out_dir: str | Path) -> str | None:
+    """The newest `checkpoints/checkpoint-N` of a run directory, or None.
+
+    >>> latest_checkpoint("/nonexistent") is None
+    True
+    """
+    root = Path(out_dir) / "checkpoints"
+    if not root.is_dir():
+        return None
+    steps = [(int(p.name.split("-")[-1]), p) for p in root.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
+    return str(max(steps)[1]) if steps else None
+
+
+def _checkpoint_step(path: str | None) -> int:
+    if not path:
+        return 0
+    state = Path(path) / "trainer_state.json"
+    try:
+        return int(json.loads(state.read_text())["global_step"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def _silence_libraries() -> None:
+    # Tokenizer fork warnings and per-step deprecation chatter would bury our progress output.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    for name in ("transformers", "trl", "accelerate", "datasets"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(transformers|trl|torch)\..*")
+
+
+def _filter_long(tokenizer: Any, records: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], int]:
+    lengths = prompt_lengths(tokenizer, records)
+    kept = [r for r, n in zip(records, lengths, strict=True) if n <= limit]
+    return kept, len(records) - len(kept)
+
+
+def load_model(cfg: RunConfig) -> tuple[Any, Any]:
+    """Tokenizer and model for the run (tiny names resolve to the cached tiny model)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from toolrl.tiny import resolve_model_path
+
+    path = resolve_model_path(cfg.model.name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[cfg.model.dtype]
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer, model
+
+
+def train(
+    cfg: RunConfig,
+    out_dir: str | Path,
+    *,
+    sinks: list[Sink] | None = None,
+    resume_from: str | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Run GRPO per `cfg`, writing the run directory `out_dir` (and to any extra `sinks`).
+
+    `resume_from` is a checkpoint directory (or "latest" for the newest in `out_dir`).
+    """
+    t_start = time.monotonic()
+    _silence_libraries()
+    from datasets import Dataset
+    from peft import LoraConfig
+    from transformers import PrinterCallback, ProgressCallback, set_seed
+    from trl import GRPOConfig, GRPOTrainer
+
+    from toolrl.training.callbacks import ProgressBar, RunCallback
+    from toolrl.training.rollouts import RewardState
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if resume_from == "latest":
+        resume_from = latest_checkpoint(out)
+        if resume_from is None:
+            raise FileNotFoundError(f"no checkpoint to resume in {out / 'checkpoints'}")
+    (out / "config.json").write_text(cfg.to_json())
+    sink = SafeSinks([FileSink(out), *(sinks or [])])
+    set_seed(cfg.seed)
+
+    # 1. rows
+    train_rows, val_rows = load_splits(cfg.data, cfg.seed)
+    if cfg.eval_rows is not None:
+        val_rows = val_rows[: cfg.eval_rows]
+
+    # 2. model
+    tokenizer, model = load_model(cfg)
+    records, skipped = _filter_long(tokenizer, to_records(train_rows), cfg.grpo.max_prompt_length)
+    if skipped:
+        log.warning("left out %d training rows longer than grpo.max_prompt_length", skipped)
+    if not records:
+        raise ValueError("grpo.max_prompt_length: every training prompt is longer than this")
+    val_ids = {r["prompt_id"] for r in _filter_long(tokenizer, to_records(val_rows), cfg.grpo.max_prompt_length)[0]}
+    val_rows = [r for r in val_rows if r.id in val_ids]
+
+    # 3. rewards
+    reward_cfg = cfg.reward_config()
+    reward_state = RewardState(reward_cfg, tokenizer.eos_token_id, capture=cfg.log_rollouts)
+
+    # 4. trainer
+    args = GRPOConfig(**cfg.trl_kwargs(str(out / "checkpoints")))
+    callback = RunCallback(cfg, sink, reward_state, val_rows, start_time=t_start)
+    lora = cfg.lora_kwargs()
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=reward_state.reward_funcs(),
+        args=args,
+        train_dataset=Dataset.from_list(records),
+        processing_class=tokenizer,
+        peft_config=LoraConfig(**lora) if lora else None,
+        callbacks=[callback],
+    )
+    callback.trainer = trainer
+    for cb in (PrinterCallback, ProgressCallback):
+        trainer.remove_callback(cb)
+    if progress:
+        trainer.add_callback(ProgressBar())
+
+    sink.start(
+        {
+            "config": cfg.model_dump(mode="json"),
+            "out_dir": str(out),
+            "resume_from": resume_from,
+            "start_step": _checkpoint_step(resume_from),
+            "max_steps": cfg.grpo.max_steps,
+            "components": reward_state.names,
+            "train_rows": len(records),
+            "validation_rows": len(val_rows),
+        }
+    )
+    # 5. train
+    try:
+        trainer.train(resume_from_checkpoint=resume_from)
+    except BaseException:
+        sink.close("failed")
+        raise
+    sink.close(callback.status)
+    return RunResult(
+        status=callback.status,
+        step=trainer.state.global_step,
+        out_dir=str(out),
+        last_checkpoint=callback.last_checkpoint,
+        final_eval=callback.last_eval,
+        seconds=time.monotonic() - t_start,
+        train_rows=len(records),
+        skipped_rows=skipped,
+        extra={"sink_failures": sink.failures},
+    )
