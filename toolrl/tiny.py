@@ -103,8 +103,8 @@ class TinyRecipe:
     """Output styles of the warm-up targets for rows with tool calls (weights)."""
     response_mix: tuple[tuple[str, float], ...] = (("toolrl", 0.3), ("plain", 0.5), ("no_think", 0.2))
     """Output styles of the warm-up targets for response-only rows (weights)."""
-    generic_corpus: bool = True
-    """Add stdlib docstrings (generic English) to the tokenizer corpus."""
+    generic_corpus: bool = False
+    """Add stdlib docstrings (generic English) to the tokenizer corpus (longer prompts, slower)."""
     seed: int = 0
     """Seed of data, initialisation and batching."""
 
@@ -356,7 +356,11 @@ def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe
             ids[row, : len(seq)] = torch.tensor(seq)
             labels[row, : len(lab)] = torch.tensor(lab)
             mask[row, : len(seq)] = 1
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        # The LM head only where there is a label: the prompt is ~15x the completion.
+        hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+        target = labels[:, 1:]
+        keep = target != -100
+        loss = torch.nn.functional.cross_entropy(model.lm_head(hidden[keep]), target[keep])
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from toolrl_web.accounts import views as account_views
 from toolrl_web.projects import views as project_views
+from toolrl_web.runs import views as run_views
 from toolrl_web.status import views as status_views
 
 urlpatterns = [
@@ -19,6 +20,15 @@ urlpatterns = [
         "projects/<slug:slug>/members/",
         project_views.project_member_add,
         name="project-member-add",
+    ),
+    path("projects/<slug:slug>/runs/new/", run_views.run_launch, name="run-launch"),
+    path("runs/<int:run_id>/", run_views.run_detail, name="run-detail"),
+    path("runs/<int:run_id>/cancel/", run_views.run_cancel, name="run-cancel"),
+    path("runs/<int:run_id>/resume/", run_views.run_resume, name="run-resume"),
+    path(
+        "runs/<int:run_id>/artifacts/<int:artifact_id>/",
+        run_views.artifact_download,
+        name="artifact-download",
     ),
     path("status/", status_views.status_page, name="status"),
     path("healthz", status_views.healthz, name="healthz"),

@@ -20,7 +20,7 @@ def test_login_projects_and_live_worker(live_server, celery_worker, project, own
     browser_login(page, live_server, "olivia", "pw-olivia-123")
     page.click(f"text={project.name}")
     assert page.locator("h1").inner_text() == project.name
-    assert "mateo" in page.locator("table").inner_text()
+    assert "mateo" in page.locator("#members").inner_text()
 
     page.click("text=Status")
     row = page.locator(f'tr[data-worker="{celery_worker.hostname}"]')
@@ -33,3 +33,33 @@ def test_login_projects_and_live_worker(live_server, celery_worker, project, own
     browser_login(page, live_server, "oscar", "pw-oscar-123")
     response = page.goto(f"{live_server.url}/projects/{project.slug}/")
     assert response.status == 404
+
+
+def test_launch_a_run_from_the_browser_and_watch_it_finish(live_server, celery_worker,
+                                                             tiny_model_cache, project, owner,
+                                                             browser_page):
+    import json
+
+    from tests.conftest import tiny_run_config
+
+    page = browser_page
+    browser_login(page, live_server, "olivia", "pw-olivia-123")
+    page.goto(f"{live_server.url}/projects/{project.slug}/")
+    page.click("text=New run")
+    overrides = tiny_run_config(grpo={"max_steps": 3})
+    overrides.pop("preset")
+    page.fill("#id_name", "from the browser")
+    page.select_option("#id_preset", "cpu-tiny")
+    page.fill("#id_overrides", json.dumps(overrides))
+    page.click("text=Queue the run")
+    page.wait_for_url("**/runs/*/")
+    first = page.locator("[data-status]").get_attribute("data-status")
+    assert first in ("queued", "starting", "running")  # the idle worker may claim it at once
+
+    # htmx polls the status every 3 s until the run is final.
+    page.locator('[data-status="finished"]').wait_for(timeout=400_000)
+    assert page.locator("[data-step]").get_attribute("data-step") == "3"
+    assert page.locator("#artifacts a", has_text="Download").count() >= 1
+    page.click("text=Projects")
+    page.click(f"text={project.name}")
+    assert "Finished" in page.locator("#runs").inner_text()

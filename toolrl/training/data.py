@@ -59,9 +59,11 @@ def to_records(rows: list[Row]) -> list[dict[str, Any]]:
 
 def prompt_lengths(tokenizer: Any, records: list[dict[str, Any]]) -> list[int]:
     """Token count of each rendered prompt (with the generation prompt), as TRL will see it."""
-    out = []
-    for rec in records:
-        ids = tokenizer.apply_chat_template(rec["prompt"], add_generation_prompt=True, tokenize=True)
-        ids = ids["input_ids"] if hasattr(ids, "keys") else ids
-        out.append(len(ids))
-    return out
+    texts = [
+        tokenizer.apply_chat_template(rec["prompt"], add_generation_prompt=True, tokenize=False)
+        for rec in records
+    ]
+    if not texts:
+        return []
+    # One batched call: the fast tokenizer encodes in Rust, ~10x quicker than one call per row.
+    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]

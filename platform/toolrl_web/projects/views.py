@@ -47,6 +47,7 @@ def project_detail(request, slug: str):
         "memberships": project.memberships.select_related("user").order_by("user__username"),
         "is_owner": selectors.project_is_owner(project=project, user=request.user),
         "member_form": MemberForm(),
+        "runs": project.runs.select_related("created_by").order_by("-created_at")[:50],
     }
     return render(request, "projects/project_detail.html", context)
 

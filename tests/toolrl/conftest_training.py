@@ -1,0 +1,63 @@
+"""Fixtures for the training-engine tests: the fast tiny model, built once per session.
+
+Import the fixtures into a test module (`from tests.toolrl.conftest_training import ...`); the
+method tests' `conftest.py` is owned by the method core.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private `TOOLRL_CACHE` for the session (never the user's cache)."""
+    path = tmp_path_factory.mktemp("toolrl-cache")
+    old = os.environ.get("TOOLRL_CACHE")
+    os.environ["TOOLRL_CACHE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("TOOLRL_CACHE", None)
+    else:
+        os.environ["TOOLRL_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def fast_model(tiny_cache: Path) -> Path:
+    """The `fast` tiny model (a few seconds to build), in the session cache."""
+    from toolrl.tiny import build_tiny_model
+
+    return build_tiny_model("fast")
+
+
+def smoke_config(**overrides: Any):
+    """A run configuration small enough for a test: fast model, 8 completions per step."""
+    from toolrl.training.config import RunConfig
+
+    data: dict[str, Any] = {
+        "preset": "cpu-tiny",
+        "model": {"name_or_path": "tiny:fast"},
+        "grpo": {
+            "max_steps": 3,
+            "generation_batch_size": 8,
+            "per_device_train_batch_size": 8,
+            "max_prompt_length": 1024,
+            "max_completion_length": 48,
+            "learning_rate": 1e-3,
+        },
+        "data": {"synthetic_train": 40, "synthetic_validation": 8},
+        "eval_every": 2,
+        "eval_rows": 8,
+        "checkpoint_every": 2,
+        "device": "cpu",
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return RunConfig.from_dict(data)

@@ -1,0 +1,174 @@
+"""End to end with the fast tiny model: a 3-step run, resume, stop request, the entry point.
+
+One module-scoped smoke run feeds most checks; resume and stop each add one short run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.toolrl.conftest_training import fast_model, smoke_config, tiny_cache  # noqa: F401
+from toolrl.training.sinks import Sink
+
+pytestmark = pytest.mark.timeout(300)
+
+# Format weight scheduled from 1 to 0 over the run: checks that weights follow the schedule.
+SCHEDULED_REWARD = {
+    "preset": "toolrl",
+    "format": {"weight": {"kind": "linear", "by": "progress", "start": 1.0, "end": 0.0}},
+}
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def smoke(fast_model, tmp_path_factory):  # noqa: F811
+    from toolrl.training.engine import train
+
+    cfg = smoke_config(reward=SCHEDULED_REWARD)
+    out = tmp_path_factory.mktemp("smoke")
+    result = train(cfg, out)
+    return cfg, out, result
+
+
+def test_smoke_run_completes_with_a_checkpoint(smoke):
+    cfg, out, result = smoke
+    assert (result.status, result.step) == ("completed", 3)
+    ckpt = out / "checkpoints" / "checkpoint-3"
+    for name in ("model.safetensors", "optimizer.pt", "scheduler.pt", "rng_state.pth", "trainer_state.json",
+                 "run_config.json", "toolrl_checkpoint.json", "tokenizer.json"):  # fmt: skip
+        assert (ckpt / name).exists(), name
+    assert json.loads((ckpt / "trainer_state.json").read_text())["global_step"] == 3
+    assert json.loads((ckpt / "run_config.json").read_text()) == json.loads(cfg.to_json())
+    assert json.loads((out / "config.json").read_text()) == json.loads(cfg.to_json())
+    assert [r["step"] for r in _jsonl(out / "checkpoints.jsonl")] == [2, 3]
+    assert json.loads((out / "status.json").read_text())["status"] == "completed"
+
+
+def test_parameters_changed(smoke, fast_model):  # noqa: F811
+    from safetensors.torch import load_file
+
+    _, out, _ = smoke
+    before = load_file(fast_model / "model.safetensors")
+    after = load_file(out / "checkpoints" / "checkpoint-3" / "model.safetensors")
+    changed = [k for k in before if k in after and not (before[k] == after[k]).all()]
+    assert changed, "no parameter moved in 3 GRPO steps"
+
+
+def test_metrics_use_trl_names_every_step(smoke):
+    _, out, _ = smoke
+    rows = [r for r in _jsonl(out / "metrics.jsonl") if "reward" in r]
+    assert [r["step"] for r in rows] == [1, 2, 3]
+    for key in ("loss", "reward", "reward_std", "rewards/format/mean", "rewards/format/std",
+                "rewards/correctness/mean", "completions/mean_length", "weights/format",
+                "weights/correctness", "rollouts/exact", "correctness/values"):  # fmt: skip
+        assert key in rows[0], key
+    # The schedule: format weight 1 -> 0 by progress, read at the step each batch was generated.
+    assert [round(r["weights/format"], 4) for r in rows] == [1.0, round(2 / 3, 4), round(1 / 3, 4)]
+    assert any("train_runtime" in r for r in _jsonl(out / "metrics.jsonl"))
+
+
+def test_rollouts_hold_every_component(smoke):
+    cfg, out, _ = smoke
+    metrics = {r["step"]: r for r in _jsonl(out / "metrics.jsonl") if "reward" in r}
+    for step in (1, 2, 3):
+        rollouts = _jsonl(out / "rollouts" / f"step_{step:06d}.jsonl")
+        assert len(rollouts) == cfg.grpo.generation_batch_size
+        for r in rollouts:
+            assert set(r["rewards"]) == {"format", "correctness"}
+            assert r["total"] == pytest.approx(sum(r["rewards"].values()))
+            for key in ("prompt_id", "group", "completion", "ground_truth", "advantage", "error",
+                        "length", "truncated", "calls", "weights"):  # fmt: skip
+                assert key in r, key
+        groups = {}
+        for r in rollouts:
+            groups.setdefault(r["group"], set()).add(r["prompt_id"])
+        assert len(groups) == cfg.grpo.prompts_per_generation
+        assert all(len(ids) == 1 for ids in groups.values())  # one prompt per GRPO group
+        # TRL's weighted `reward` is the mean of our totals.
+        mean_total = sum(r["total"] for r in rollouts) / len(rollouts)
+        assert metrics[step]["reward"] == pytest.approx(mean_total, abs=1e-4)
+
+
+def test_eval_rows_written(smoke):
+    _, out, result = smoke
+    evals = _jsonl(out / "eval.jsonl")
+    assert [e["step"] for e in evals] == [0, 2, 3]
+    for key in ("eval/format_rate", "eval/exact_call_accuracy", "eval/mean_correctness", "eval/decision_accuracy"):
+        assert 0.0 <= evals[-1][key] <= 1.0 or key == "eval/mean_correctness"
+    assert result.final_eval == {k: v for k, v in evals[-1].items() if k != "step"}
+
+
+def test_resume_continues_at_the_saved_step_with_the_same_data(smoke, tmp_path):
+    from toolrl.training.engine import train
+
+    cfg, out, _ = smoke
+    result = train(cfg, tmp_path, resume_from=str(out / "checkpoints" / "checkpoint-2"))
+    assert (result.status, result.step) == ("completed", 3)
+    steps = [r["step"] for r in _jsonl(tmp_path / "metrics.jsonl") if "reward" in r]
+    assert steps == [3]
+    ids = lambda d: [r["prompt_id"] for r in _jsonl(d / "rollouts" / "step_000003.jsonl")]  # noqa: E731
+    assert ids(tmp_path) == ids(out)
+    # Weights schedule continues too (generated at global step 2 of 3).
+    assert _jsonl(tmp_path / "metrics.jsonl")[0]["weights/format"] == pytest.approx(1 / 3)
+
+
+class StopAtStep(Sink):
+    """Requests a stop once `step` metrics were seen (plugged via --sink in the test below)."""
+
+    def __init__(self, step: str = "2") -> None:
+        self.step = int(step)
+        self.seen = 0
+
+    def write_metrics(self, step, metrics):
+        self.seen = max(self.seen, step)
+
+    def stop_requested(self):
+        # Metrics of step N arrive after its stop check, so step N+1 is where we stop.
+        return self.seen >= self.step - 1 and self.seen > 0
+
+
+class Broken(Sink):
+    def write_metrics(self, step, metrics):
+        raise RuntimeError("database down")
+
+    def write_rollouts(self, step, rollouts):
+        raise RuntimeError("database down")
+
+
+def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_model, tmp_path):  # noqa: F811
+    cfg = smoke_config(grpo={"max_steps": 6}, checkpoint_every=0, eval_every=0)
+    config_file = tmp_path / "run.json"
+    config_file.write_text(cfg.to_json())
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolrl.training", str(config_file), "--out", str(out),
+         "--sink", "tests.toolrl.test_training:StopAtStep", "--sink-arg", "step=2"],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((out / "status.json").read_text())["status"] == "stopped"
+    assert [r["step"] for r in _jsonl(out / "checkpoints.jsonl")] == [2]
+    ckpt = out / "checkpoints" / "checkpoint-2"
+    assert json.loads((ckpt / "toolrl_checkpoint.json").read_text())["status"] == "stopped"
+    assert (ckpt / "optimizer.pt").exists()
+
+
+def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):  # noqa: F811
+    from toolrl.training.engine import train
+
+    cfg = smoke_config(grpo={"max_steps": 6}, checkpoint_every=0, eval_every=0, max_wall_time=0.001)
+    result = train(cfg, tmp_path, sinks=[Broken()])
+    assert (result.status, result.step) == ("time_limit", 1)
+    assert result.extra["sink_failures"] >= 2
+    assert (tmp_path / "checkpoints" / "checkpoint-1" / "optimizer.pt").exists()
+    assert (tmp_path / "rollouts" / "step_000001.jsonl").exists()  # the file sink kept going
