@@ -19,9 +19,9 @@ if str(ROOT) not in sys.path:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "toolrl_web.settings")
-    from toolrl_web.errors import run_with_clear_errors
-
     from django.core.management import execute_from_command_line
+
+    from toolrl_web.errors import run_with_clear_errors
 
     run_with_clear_errors(lambda: execute_from_command_line(sys.argv))
 

@@ -37,19 +37,29 @@ def fake_rollouts(n: int, step: int) -> list[dict]:
     out = []
     for i in range(n):
         fmt, corr = float(rng.random() < 0.7), rng.uniform(-3, 3)
-        out.append({
-            "step": step, "prompt_id": f"row-{i // 4}", "group": i // 4, "sample": i % 4,
-            "completion": "<think> I should call the tool. </think>\n<tool_call>\n"
-                          '{"name": "get_weather", "parameters": {"city": "Paris", "unit": "c"}}'
-                          "\n</tool_call>",
-            "calls": [{"name": "get_weather", "parameters": {"city": "Paris", "unit": "c"}}],
-            "ground_truth": '<think> x </think>\n<tool_call>\n{"name": "get_weather", '
-                            '"parameters": {"city": "Paris"}}\n</tool_call>',
-            "rewards": {"format": fmt, "correctness": corr}, "weights": {"format": 1, "correctness": 1},
-            "total": fmt + corr, "advantage": rng.gauss(0, 1), "error": rng.choice(errors),
-            "format_ok": bool(fmt), "exact": False, "length": rng.randint(20, 120),
-            "truncated": rng.random() < 0.05,
-        })
+        out.append(
+            {
+                "step": step,
+                "prompt_id": f"row-{i // 4}",
+                "group": i // 4,
+                "sample": i % 4,
+                "completion": "<think> I should call the tool. </think>\n<tool_call>\n"
+                '{"name": "get_weather", "parameters": {"city": "Paris", "unit": "c"}}'
+                "\n</tool_call>",
+                "calls": [{"name": "get_weather", "parameters": {"city": "Paris", "unit": "c"}}],
+                "ground_truth": '<think> x </think>\n<tool_call>\n{"name": "get_weather", '
+                '"parameters": {"city": "Paris"}}\n</tool_call>',
+                "rewards": {"format": fmt, "correctness": corr},
+                "weights": {"format": 1, "correctness": 1},
+                "total": fmt + corr,
+                "advantage": rng.gauss(0, 1),
+                "error": rng.choice(errors),
+                "format_ok": bool(fmt),
+                "exact": False,
+                "length": rng.randint(20, 120),
+                "truncated": rng.random() < 0.05,
+            }
+        )
     return out
 
 
@@ -100,8 +110,10 @@ def main() -> int:
     run.delete()
     project.delete()
     print(f"row-by-row INSERT : {baseline:10,.0f} rollouts/s  ({args.baseline_rows:,} rows)")
-    print(f"COPY per step     : {copy_rate:10,.0f} rollouts/s  ({steps * args.batch:,} rows, "
-          f"{steps} steps of {args.batch})")
+    print(
+        f"COPY per step     : {copy_rate:10,.0f} rollouts/s  ({steps * args.batch:,} rows, "
+        f"{steps} steps of {args.batch})"
+    )
     print(f"ratio             : {copy_rate / baseline:10.1f}x")
     print(f"rows checked      : {written:,} of {expected:,}")
     return 0 if written == expected else 1

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def make_config(steps: int):
     from toolrl.training.config import RunConfig
 
-    return RunConfig.preset(
+    return RunConfig.from_preset(
         "cpu-tiny",
         grpo={"max_steps": steps},
         eval_every=0,

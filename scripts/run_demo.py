@@ -39,14 +39,19 @@ def free_port(preferred: int) -> int:
 def start(name: str, argv: list[str], env: dict, log: Path | None = None) -> subprocess.Popen:
     out = open(log, "ab") if log else None  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        argv, cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT if out else None
+        argv,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=out,
+        stderr=subprocess.STDOUT if out else None,
     )
     children.append((name, proc))
     return proc
 
 
 def stop_all(*_args) -> None:
-    for name, proc in reversed(children):
+    for _name, proc in reversed(children):
         if proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -86,8 +91,19 @@ def main() -> int:
             port = free_port(6390)
             start(
                 "redis-server",
-                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--daemonize", "no"],
+                [
+                    "redis-server",
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                ],
                 env,
                 var / "logs" / "redis.log",
             )
@@ -102,11 +118,25 @@ def main() -> int:
         print(f"broker: {broker}")
         run_step([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env)
         run_step([PY, "manage.py", "preflight"], env)
-        run_step([PY, "manage.py", "demo_setup"], env)
+        run_step([PY, "manage.py", "demo_setup", "--launch-run"], env)
         start(
             "worker",
-            [PY, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", "cpu,gpu", "-c", "1",
-             "-n", "demo@%h", "--loglevel", "INFO"],
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "worker",
+                "-Q",
+                "cpu,gpu",
+                "-c",
+                "1",
+                "-n",
+                "demo@%h",
+                "--loglevel",
+                "INFO",
+            ],
             env,
             var / "logs" / "worker.log",
         )
@@ -121,7 +151,12 @@ def main() -> int:
                     raise SystemExit("a demo process exited early; see var/logs/") from None
                 time.sleep(0.2)
         print(f"\nToolRL Platform is up at {url}  (first page after {time.time() - t0:.1f} s)")
-        print("log in as demo / toolrl-demo; worker log: var/logs/worker.log; Ctrl-C stops everything\n")
+        print(
+            "log in as demo / toolrl-demo; the demo run trains the tiny model (first build of the"
+        )
+        print(
+            "model takes a few minutes); worker log: var/logs/worker.log; Ctrl-C stops everything\n"
+        )
         while True:
             for name, proc in children:
                 if proc.poll() is not None:

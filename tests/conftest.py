@@ -112,15 +112,35 @@ class WorkerProcess:
             pass
 
 
-def start_worker(tmp_path: Path, *, queues: str = "cpu,gpu", env: dict | None = None,
-                 timeout: float = 60) -> WorkerProcess:
+def start_worker(
+    tmp_path: Path, *, queues: str = "cpu,gpu", env: dict | None = None, timeout: float = 60
+) -> WorkerProcess:
     """A real Celery worker subprocess on the test broker and database, ready to take tasks."""
     hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = tmp_path / f"worker-{hostname.split('@')[0]}.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queues,
-         "-c", "1", "-n", hostname, "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env or child_env(), stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "worker",
+            "-Q",
+            queues,
+            "-c",
+            "1",
+            "-n",
+            hostname,
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env or child_env(),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     worker = WorkerProcess(proc, hostname, log)
@@ -159,8 +179,14 @@ def browser_page():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         page = browser.new_page()
         page.set_default_timeout(15_000)
@@ -208,10 +234,16 @@ def tiny_run_config(**overrides) -> dict:
         "model": {"name_or_path": "tiny:fast"},
         "data": {"synthetic_train": 64, "synthetic_validation": 8},
         "grpo": {
-            "num_generations": 4, "generation_batch_size": 8, "per_device_train_batch_size": 8,
-            "max_completion_length": 24, "max_prompt_length": 880, "max_steps": 4,
+            "num_generations": 4,
+            "generation_batch_size": 8,
+            "per_device_train_batch_size": 8,
+            "max_completion_length": 24,
+            "max_prompt_length": 880,
+            "max_steps": 4,
         },
-        "eval_every": 0, "eval_at_start": False, "eval_rows": 4,
+        "eval_every": 0,
+        "eval_at_start": False,
+        "eval_rows": 4,
         "checkpoint_every": 2,
     }
     for key, value in overrides.items():

@@ -64,17 +64,22 @@ def _start_postgres() -> str:
     port = _free_port()
     subprocess.run(
         [*prefix, initdb, "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     opts = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run(
         [*prefix, pg_ctl, "-D", data, "-o", opts, "-l", f"{data}/log", "-w", "start"],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
     def stop() -> None:
-        subprocess.run([*prefix, pg_ctl, "-D", data, "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", data, "-m", "immediate", "stop"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         shutil.rmtree(data, ignore_errors=True)
 
     _cleanups.append(stop)
@@ -91,7 +96,8 @@ def _start_redis() -> str:
     port = _free_port()
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     _started.append(proc)
     _wait_port(port)

@@ -15,10 +15,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_compose_file_validates():
     binary = shutil.which("docker-compose")
     if binary is None:
-        pytest.fail("docker-compose is not installed: apt-get install docker-compose (.ci/run does)")
+        pytest.fail(
+            "docker-compose is not installed: apt-get install docker-compose (.ci/run does)"
+        )
     result = subprocess.run(
         [binary, "-f", "docker-compose.yml", "config", "-q"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50},
     )
     assert result.returncode == 0, result.stderr

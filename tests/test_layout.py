@@ -20,9 +20,17 @@ def test_platform_folder_is_not_a_package():
 def test_manage_py_sees_the_stdlib_platform_module():
     # Run as a user would: through manage.py in a fresh interpreter, not in pytest's process.
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "import platform; print(platform.system()); print(platform.__file__)"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "import platform; print(platform.system()); print(platform.__file__)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     system, location = result.stdout.split()[-2:]
@@ -32,9 +40,15 @@ def test_manage_py_sees_the_stdlib_platform_module():
 
 def test_celery_app_imports_with_stdlib_platform():
     result = subprocess.run(
-        [sys.executable, "-c",
-         "import workers.celery_app, platform, uuid; print(platform.system())"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import workers.celery_app, platform, uuid; print(platform.system())",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("Linux")
@@ -42,8 +56,24 @@ def test_celery_app_imports_with_stdlib_platform():
 
 def test_no_top_level_name_shadows_stdlib_or_a_dependency():
     stdlib = set(sys.stdlib_module_names)
-    deps = {"django", "celery", "kombu", "trl", "transformers", "datasets", "torch", "peft",
-            "accelerate", "redis", "pydantic", "yaml", "scipy", "numpy", "pytest", "tokenizers"}
+    deps = {
+        "django",
+        "celery",
+        "kombu",
+        "trl",
+        "transformers",
+        "datasets",
+        "torch",
+        "peft",
+        "accelerate",
+        "redis",
+        "pydantic",
+        "yaml",
+        "scipy",
+        "numpy",
+        "pytest",
+        "tokenizers",
+    }
     places = [ROOT, ROOT / "platform", ROOT / "tests"]
     for place in places:
         for entry in place.iterdir():
@@ -56,7 +86,9 @@ def test_no_top_level_name_shadows_stdlib_or_a_dependency():
 def test_toolrl_help_works():
     result = subprocess.run(
         [str(Path(sys.executable).with_name("toolrl")), "--help"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "validate" in result.stdout and "train" in result.stdout
@@ -76,7 +108,8 @@ def test_toolrl_light_modules_import_neither_django_celery_nor_torch():
         " ('django', 'celery', 'torch', 'transformers', 'trl', 'vllm'))\n"
         "print(bad)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

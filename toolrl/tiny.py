@@ -367,6 +367,8 @@ def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe
         sched.step()
         opt.zero_grad(set_to_none=True)
         losses.append(float(loss.detach()))
+        if len(losses) % 50 == 0:
+            log.info("warm-up step %d/%d loss %.3f", len(losses), recipe.warmup_steps, losses[-1])
     model.eval()
     tail = losses[-10:] or [float("nan")]
     return {"steps": len(losses), "first_loss": losses[0] if losses else None, "final_loss": sum(tail) / len(tail)}

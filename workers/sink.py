@@ -13,9 +13,8 @@ import logging
 import time
 from typing import Any
 
-from workers.bootstrap import add_platform_to_path
-
 from toolrl.training.sinks import Sink
+from workers.bootstrap import add_platform_to_path
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +106,12 @@ class DatabaseSink(Sink):
         self.pending_rollouts.append((int(step), list(rollouts)))
         while sum(len(r) for _, r in self.pending_rollouts) > MAX_PENDING_ROLLOUTS:
             dropped_step, dropped = self.pending_rollouts.pop(0)
-            log.error("run %s: dropped %d rollouts of step %s (database unreachable too long)",
-                      self.run_id, len(dropped), dropped_step)
+            log.error(
+                "run %s: dropped %d rollouts of step %s (database unreachable too long)",
+                self.run_id,
+                len(dropped),
+                dropped_step,
+            )
         self._flush()
 
     def write_eval(self, step: int, metrics: dict[str, Any]) -> None:

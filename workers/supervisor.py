@@ -42,15 +42,28 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 def training_command(run: Run, config_path: Path, out_dir: Path) -> list[str]:
     """The engine's entry point; `accelerate launch` when the run asks for several GPUs."""
     engine = [
-        str(config_path), "--out", str(out_dir),
-        "--sink", "workers.sink:DatabaseSink", "--sink-arg", f"run_id={run.pk}",
+        str(config_path),
+        "--out",
+        str(out_dir),
+        "--sink",
+        "workers.sink:DatabaseSink",
+        "--sink-arg",
+        f"run_id={run.pk}",
     ]
     if run.resume_checkpoint:
         engine += ["--resume", run.resume_checkpoint]
     processes = int((run.config.get("grpo") or {}).get("num_processes") or 1)
     if processes > 1:
-        return [sys.executable, "-m", "accelerate.commands.launch", "--num_processes",
-                str(processes), "-m", "toolrl.training", *engine]
+        return [
+            sys.executable,
+            "-m",
+            "accelerate.commands.launch",
+            "--num_processes",
+            str(processes),
+            "-m",
+            "toolrl.training",
+            *engine,
+        ]
     return [sys.executable, "-m", "toolrl.training", *engine]
 
 
@@ -86,8 +99,13 @@ def supervise(run_id: int, *, worker_host: str = "") -> str:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(log_path, "ab") as log_file:
         proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent,
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     if not services.run_mark_running(run_id=run_id, pid=proc.pid, output_dir=str(out_dir)):
         # Canceled between the claim and the start: stop the child we just started.

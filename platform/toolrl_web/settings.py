@@ -33,7 +33,9 @@ DEBUG = envbool("DEBUG", True)
 SECRET_KEY = envstr("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise SettingError("SECRET_KEY is not set: production (DEBUG=0) needs a long random SECRET_KEY")
+        raise SettingError(
+            "SECRET_KEY is not set: production (DEBUG=0) needs a long random SECRET_KEY"
+        )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])

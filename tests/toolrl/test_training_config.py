@@ -12,7 +12,7 @@ from toolrl.training.config import RunConfig
 
 
 def test_presets_validate_and_paper_values():
-    paper = RunConfig.preset("toolrl-paper")
+    paper = RunConfig.from_preset("toolrl-paper")
     g = paper.grpo
     assert g.prompts_per_generation == 512 and g.num_generations == 4
     assert g.learning_rate == 1e-6 and g.lr_scheduler_type == "constant"
@@ -21,7 +21,7 @@ def test_presets_validate_and_paper_values():
     assert g.scale_rewards == "group" and g.epochs == 15
     # 2048 completions per round, 512 per optimizer step: 4 optimizer steps per round.
     assert g.generation_batch_size // g.global_batch_size == 4
-    tiny = RunConfig.preset("cpu-tiny")
+    tiny = RunConfig.from_preset("cpu-tiny")
     assert tiny.model.name_or_path == "tiny" and not tiny.uses_vllm
 
 
@@ -60,17 +60,17 @@ def test_model_length_read_from_a_local_model_dir(tmp_path):
 
 
 def test_trl_kwargs_cpu():
-    kw = RunConfig.preset("cpu-tiny").trl_kwargs("/tmp/out")
+    kw = RunConfig.from_preset("cpu-tiny").trl_kwargs("/tmp/out")
     assert kw["use_vllm"] is False and kw["bf16"] is False and kw["gradient_checkpointing"] is False
     assert kw["logging_steps"] == 1 and kw["steps_per_generation"] == 1 and kw["max_steps"] == 60
 
 
 def test_trl_kwargs_vllm_colocate_and_server():
-    kw = RunConfig.preset("toolrl-paper").trl_kwargs("/o")
+    kw = RunConfig.from_preset("toolrl-paper").trl_kwargs("/o")
     assert (kw["use_vllm"], kw["vllm_mode"]) == (True, "colocate")
     assert kw["vllm_gpu_memory_utilization"] == 0.6 and kw["vllm_max_model_length"] == 3072
     assert kw["bf16"] is True and kw["steps_per_generation"] == 128
-    srv = RunConfig.preset(
+    srv = RunConfig.from_preset(
         "toolrl-paper", generation={"backend": "vllm-server", "vllm_server_host": "10.0.0.5"}
     ).trl_kwargs("/o")
     assert (srv["vllm_mode"], srv["vllm_server_host"], srv["vllm_server_port"]) == ("server", "10.0.0.5", 8000)
@@ -79,7 +79,7 @@ def test_trl_kwargs_vllm_colocate_and_server():
 def test_trl_kwargs_build_a_real_grpo_config_on_cpu():
     from trl import GRPOConfig
 
-    kw = RunConfig.preset("cpu-tiny").trl_kwargs("/tmp/out")
+    kw = RunConfig.from_preset("cpu-tiny").trl_kwargs("/tmp/out")
     args = GRPOConfig(**kw)
     assert args.generation_batch_size == 32 and args.num_generations == 4
 
@@ -87,11 +87,11 @@ def test_trl_kwargs_build_a_real_grpo_config_on_cpu():
 def test_lora_kwargs():
     cfg = RunConfig.from_dict({"preset": "cpu-tiny", "model": {"lora": {"r": 8}}})
     assert cfg.lora_kwargs()["r"] == 8 and cfg.lora_kwargs()["task_type"] == "CAUSAL_LM"
-    assert RunConfig.preset("cpu-tiny").lora_kwargs() is None
+    assert RunConfig.from_preset("cpu-tiny").lora_kwargs() is None
 
 
 def test_round_trip_through_json(tmp_path):
-    cfg = RunConfig.preset("toolrl-paper")
+    cfg = RunConfig.from_preset("toolrl-paper")
     path = tmp_path / "run.json"
     path.write_text(cfg.to_json())
     assert RunConfig.from_file(path) == cfg
@@ -101,7 +101,7 @@ def test_config_module_imports_no_ml_or_web_stack():
     code = (
         "import sys, toolrl.training, toolrl.training.sinks\n"
         "from toolrl.training import RunConfig\n"
-        "RunConfig.preset('toolrl-paper'); RunConfig.preset('cpu-tiny')\n"
+        "RunConfig.from_preset('toolrl-paper'); RunConfig.from_preset('cpu-tiny')\n"
         "print(sorted({'torch', 'transformers', 'trl', 'vllm', 'peft', 'django', 'celery'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

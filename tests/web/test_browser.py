@@ -9,8 +9,9 @@ from tests.conftest import browser_login
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def test_login_projects_and_live_worker(live_server, celery_worker, project, owner, outsider,
-                                        browser_page):
+def test_login_projects_and_live_worker(
+    live_server, celery_worker, project, owner, outsider, browser_page
+):
     # browser_page last: Playwright's sync API runs in a greenlet, and ORM calls made after it
     # starts open a second database connection that Django never closes.
     page = browser_page
@@ -35,9 +36,9 @@ def test_login_projects_and_live_worker(live_server, celery_worker, project, own
     assert response.status == 404
 
 
-def test_launch_a_run_from_the_browser_and_watch_it_finish(live_server, celery_worker,
-                                                             tiny_model_cache, project, owner,
-                                                             browser_page):
+def test_launch_a_run_from_the_browser_and_watch_it_finish(
+    live_server, celery_worker, tiny_model_cache, project, owner, browser_page
+):
     import json
 
     from tests.conftest import tiny_run_config

@@ -52,7 +52,9 @@ def test_outsider_gets_404_and_no_listing(client_for, project, outsider):
     client = client_for(outsider)
     assert project.name not in client.get(reverse("project-list")).content.decode()
     assert client.get(reverse("project-detail", args=[project.slug])).status_code == 404
-    response = client.post(reverse("project-member-add", args=[project.slug]), {"username": "oscar"})
+    response = client.post(
+        reverse("project-member-add", args=[project.slug]), {"username": "oscar"}
+    )
     assert response.status_code == 404
     assert not project.memberships.filter(user=outsider).exists()
 
@@ -61,7 +63,9 @@ def test_create_project_makes_the_creator_owner(client_for, outsider):
     client = client_for(outsider)
     response = client.post(reverse("project-create"), {"name": "Search bot", "description": ""})
     project = Project.objects.get(name="Search bot")
-    assert response.status_code == 302 and response.url == reverse("project-detail", args=[project.slug])
+    assert response.status_code == 302 and response.url == reverse(
+        "project-detail", args=[project.slug]
+    )
     assert project.memberships.get(user=outsider).role == Membership.Role.OWNER
 
 
@@ -82,16 +86,18 @@ def test_same_name_gets_a_unique_slug(owner):
 
 def test_owner_adds_a_member(client_for, project, owner, outsider):
     client = client_for(owner)
-    response = client.post(reverse("project-member-add", args=[project.slug]), {"username": "oscar"},
-                           follow=True)
+    response = client.post(
+        reverse("project-member-add", args=[project.slug]), {"username": "oscar"}, follow=True
+    )
     assert "oscar is now a member" in response.content.decode()
     assert project.memberships.filter(user=outsider).exists()
 
 
 def test_member_cannot_add_members(client_for, project, member, outsider):
     client = client_for(member)
-    response = client.post(reverse("project-member-add", args=[project.slug]), {"username": "oscar"},
-                           follow=True)
+    response = client.post(
+        reverse("project-member-add", args=[project.slug]), {"username": "oscar"}, follow=True
+    )
     assert "Only the project" in response.content.decode()
     assert not project.memberships.filter(user=outsider).exists()
 

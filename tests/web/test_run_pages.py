@@ -29,8 +29,13 @@ def run(project, owner):
 def test_launch_queues_a_run_from_the_form(client_for, project, member):
     response = client_for(member).post(
         reverse("run-launch", args=[project.slug]),
-        {"name": "first", "preset": "cpu-tiny", "reward": "dynamic", "max_steps": "7",
-         "overrides": json.dumps({"model": {"name_or_path": "tiny:fast"}})},
+        {
+            "name": "first",
+            "preset": "cpu-tiny",
+            "reward": "dynamic",
+            "max_steps": "7",
+            "overrides": json.dumps({"model": {"name_or_path": "tiny:fast"}}),
+        },
     )
     run = Run.objects.get()
     assert response.status_code == 302 and response.url == reverse("run-detail", args=[run.pk])
@@ -101,7 +106,9 @@ def test_resume_without_checkpoint_says_why(client_for, run, owner):
     assert Run.objects.count() == 1
 
 
-def test_checkpoint_is_listed_and_downloads_as_a_tarball(client_for, run, owner, settings, tmp_path):
+def test_checkpoint_is_listed_and_downloads_as_a_tarball(
+    client_for, run, owner, settings, tmp_path
+):
     settings.ARTIFACTS_DIR = tmp_path
     checkpoint = tmp_path / "runs" / str(run.pk) / "checkpoints" / "checkpoint-2"
     checkpoint.mkdir(parents=True)
@@ -119,10 +126,15 @@ def test_checkpoint_is_listed_and_downloads_as_a_tarball(client_for, run, owner,
     assert response["Content-Disposition"].endswith('checkpoint-2.tar.gz"')
     with tarfile.open(fileobj=io.BytesIO(b"".join(response.streaming_content)), mode="r:gz") as tar:
         names = sorted(tar.getnames())
-    assert names == [f"run{run.pk}-checkpoint-2/config.json", f"run{run.pk}-checkpoint-2/model.safetensors"]
+    assert names == [
+        f"run{run.pk}-checkpoint-2/config.json",
+        f"run{run.pk}-checkpoint-2/model.safetensors",
+    ]
 
 
-def test_download_outside_the_artifacts_folder_is_refused(client_for, run, owner, settings, tmp_path):
+def test_download_outside_the_artifacts_folder_is_refused(
+    client_for, run, owner, settings, tmp_path
+):
     settings.ARTIFACTS_DIR = tmp_path / "artifacts"
     services.run_record_checkpoint(run_id=run.pk, step=1, path="/etc")
     artifact = run.artifacts.get()

@@ -31,7 +31,9 @@ def run(project, owner, django_capture_on_commit_callbacks):
 
 def test_create_records_config_and_versions_and_enqueues_after_commit(run, no_enqueue):
     assert run.status == RunStatus.QUEUED and run.queued_at is not None
-    assert run.config["grpo"]["max_steps"] == 4 and run.config["model"]["name_or_path"] == "tiny:fast"
+    assert (
+        run.config["grpo"]["max_steps"] == 4 and run.config["model"]["name_or_path"] == "tiny:fast"
+    )
     assert {"torch", "transformers", "trl"} <= set(run.versions)
     assert no_enqueue == [run.pk]
     assert run.lineage_root_id == run.pk
@@ -126,11 +128,19 @@ def test_resume_continues_the_same_curves(run, owner):
     continuation = services.run_resume(run=run, user=owner)
     assert continuation.start_step == 4 and continuation.resume_checkpoint.endswith("checkpoint-4")
     assert continuation.lineage_root_id == run.pk
-    ingest.metrics_write(run_id=continuation.pk, rows=[(s, {"reward": 10.0 + s}) for s in (5, 6, 7)])
+    ingest.metrics_write(
+        run_id=continuation.pk, rows=[(s, {"reward": 10.0 + s}) for s in (5, 6, 7)]
+    )
     points = list(selectors.run_metric_rows(run=continuation))
     # steps 1-4 from the first attempt, 5-7 from the continuation (its 5 and 6 replace the old ones)
     assert [(p["step"], p["values"]["reward"]) for p in points] == [
-        (1, 1.0), (2, 2.0), (3, 3.0), (4, 4.0), (5, 15.0), (6, 16.0), (7, 17.0)
+        (1, 1.0),
+        (2, 2.0),
+        (3, 3.0),
+        (4, 4.0),
+        (5, 15.0),
+        (6, 16.0),
+        (7, 17.0),
     ]
     assert [p["step"] for p in selectors.run_metric_rows(run=continuation, since_step=5)] == [6, 7]
     run.refresh_from_db()
@@ -138,10 +148,19 @@ def test_resume_continues_the_same_curves(run, owner):
 
 
 def test_ingest_rollouts_replaces_a_retried_step(run):
-    record = {"prompt_id": "p1", "group": 0, "completion": "a\tb\\c\nd", "ground_truth": "g",
-              "calls": [{"name": "A", "parameters": {"x": "1"}}],
-              "rewards": {"format": 1.0, "correctness": float("nan")}, "total": 1.0,
-              "advantage": 0.5, "error": "invalid_json", "length": 12, "truncated": True}
+    record = {
+        "prompt_id": "p1",
+        "group": 0,
+        "completion": "a\tb\\c\nd",
+        "ground_truth": "g",
+        "calls": [{"name": "A", "parameters": {"x": "1"}}],
+        "rewards": {"format": 1.0, "correctness": float("nan")},
+        "total": 1.0,
+        "advantage": 0.5,
+        "error": "invalid_json",
+        "length": 12,
+        "truncated": True,
+    }
     assert ingest.rollouts_write(run_id=run.pk, step=3, records=[record, record]) == 2
     assert ingest.rollouts_write(run_id=run.pk, step=3, records=[record]) == 1
     stored = Rollout.objects.get(run=run)
@@ -154,6 +173,6 @@ def test_ingest_rollouts_replaces_a_retried_step(run):
 def test_metrics_upsert_one_row_per_step(run):
     ingest.metrics_write(run_id=run.pk, rows=[(1, {"loss": 1.0})])
     ingest.metrics_write(run_id=run.pk, rows=[(1, {"loss": 2.0}), (2, {"loss": float("inf")})])
-    assert list(MetricRow.objects.filter(run=run).order_by("step").values_list("step", "values")) == [
-        (1, {"loss": 2.0}), (2, {"loss": None})
-    ]
+    assert list(
+        MetricRow.objects.filter(run=run).order_by("step").values_list("step", "values")
+    ) == [(1, {"loss": 2.0}), (2, {"loss": None})]

@@ -18,13 +18,24 @@ ROOT = Path(__file__).resolve().parents[2]
     ("url", "expected"),
     [
         # the default: a SQLite file (absolute path has four slashes)
-        ("sqlite:////tmp/x.sqlite3", {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/x.sqlite3"}),
+        (
+            "sqlite:////tmp/x.sqlite3",
+            {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/x.sqlite3"},
+        ),
         # relative SQLite path
         ("sqlite:///var/db.sqlite3", {"NAME": "var/db.sqlite3"}),
         # PostgreSQL with credentials and a port
-        ("postgres://app:p%40ss@db:5433/toolrl",
-         {"ENGINE": "django.db.backends.postgresql", "NAME": "toolrl", "USER": "app",
-          "PASSWORD": "p@ss", "HOST": "db", "PORT": "5433"}),
+        (
+            "postgres://app:p%40ss@db:5433/toolrl",
+            {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "toolrl",
+                "USER": "app",
+                "PASSWORD": "p@ss",
+                "HOST": "db",
+                "PORT": "5433",
+            },
+        ),
         # the postgresql:// spelling, trust auth, no password
         ("postgresql://postgres@127.0.0.1/test", {"USER": "postgres", "PASSWORD": "", "PORT": ""}),
     ],
@@ -58,8 +69,14 @@ def test_envbool_rejects_nonsense(monkeypatch):
 def _manage(args: list[str], **env_overrides: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.update(env_overrides)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _one_clear_line(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -100,11 +117,20 @@ def test_missing_secret_key_in_production_gives_one_line():
 @pytest.mark.slow
 def test_sqlite_and_embedded_broker_default_starts(tmp_path):
     """With no DATABASE_URL and no CELERY_BROKER_URL: SQLite + kombu's SQLAlchemy broker."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    }
     env["TOOLRL_VAR_DIR"] = str(tmp_path)
-    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT,
-                             env=env, capture_output=True, text=True, timeout=180)
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert migrate.returncode == 0, migrate.stderr
     assert (tmp_path / "toolrl.sqlite3").exists()
     from tests.conftest import start_worker
@@ -112,9 +138,16 @@ def test_sqlite_and_embedded_broker_default_starts(tmp_path):
     worker = start_worker(tmp_path, env=env, timeout=90)
     try:
         probe = subprocess.run(
-            [sys.executable, "-c",
-             "from workers.tasks import ping; print(ping.delay().get(timeout=60)['pong'])"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-c",
+                "from workers.tasks import ping; print(ping.delay().get(timeout=60)['pong'])",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert probe.returncode == 0, probe.stderr + worker.text()[-2000:]
         assert probe.stdout.strip().endswith("True")

@@ -17,12 +17,15 @@ pytestmark = pytest.mark.django_db
 def test_status_page_shows_services_and_workers(client_for, owner):
     worker_heartbeat_beat(hostname="gpu@node1", queues=["gpu"], pid=42, concurrency=1)
     WorkerHeartbeat.objects.create(
-        hostname="cpu@old", queues="cpu", pid=7, started_at=timezone.now() - timedelta(hours=1),
+        hostname="cpu@old",
+        queues="cpu",
+        pid=7,
+        started_at=timezone.now() - timedelta(hours=1),
         last_seen=timezone.now() - timedelta(minutes=5),
     )
     html = client_for(owner).get(reverse("status")).content.decode()
     assert 'data-service="database"' in html and 'data-service="broker"' in html
-    assert html.count("badge ok\">up") == 2
+    assert html.count('badge ok">up') == 2
     assert "gpu@node1" in html and "live" in html
     assert "cpu@old" in html and "silent" in html
 

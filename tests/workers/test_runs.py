@@ -20,8 +20,12 @@ from toolrl_web.runs.models import Artifact, EvalRow, MetricRow, Rollout, Run, R
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-FAST_SUPERVISION = {"RUN_HEARTBEAT_SECONDS": "1", "RUN_STALE_SECONDS": "8",
-                    "RUN_STOP_GRACE_SECONDS": "60", "WORKER_HEARTBEAT_SECONDS": "1"}
+FAST_SUPERVISION = {
+    "RUN_HEARTBEAT_SECONDS": "1",
+    "RUN_STALE_SECONDS": "8",
+    "RUN_STOP_GRACE_SECONDS": "60",
+    "WORKER_HEARTBEAT_SECONDS": "1",
+}
 
 
 def wait_for(predicate, timeout: float, what: str, worker=None):
@@ -81,8 +85,9 @@ def test_run_finishes_with_everything_in_the_database_and_one_process_for_two_me
     first, second = workers(), workers()
     run = launch(project, owner, eval_every=2, eval_at_start=True)
     services.run_enqueue(run_id=run.pk)  # the same message again: must not start a second training
-    wait_for(lambda: status(run) in (RunStatus.FINISHED, RunStatus.FAILED), 400, "the run to end",
-             first)
+    wait_for(
+        lambda: status(run) in (RunStatus.FINISHED, RunStatus.FAILED), 400, "the run to end", first
+    )
     run.refresh_from_db()
     assert run.status == RunStatus.FINISHED, run.error + train_log(run)
     assert run.launches == 1 and run.exit_code == 0
@@ -99,7 +104,9 @@ def test_run_finishes_with_everything_in_the_database_and_one_process_for_two_me
     assert set(rollout.rewards) == {"format", "correctness"} and rollout.ground_truth
     assert EvalRow.objects.filter(run=run).count() >= 2
     checkpoints = Artifact.objects.filter(run=run).order_by("step")
-    assert [a.step for a in checkpoints][:2] == [2, 4] and all(a.size_bytes > 0 for a in checkpoints)
+    assert [a.step for a in checkpoints][:2] == [2, 4] and all(
+        a.size_bytes > 0 for a in checkpoints
+    )
     assert os.path.isdir(run.last_checkpoint)
 
 
@@ -108,8 +115,12 @@ def test_cancel_while_running_ends_canceled_with_a_checkpoint(workers, project, 
     run = launch(project, owner, grpo={"max_steps": 200}, checkpoint_every=0)
     wait_for(lambda: Run.objects.get(pk=run.pk).last_step >= 1, 300, "the first step", worker)
     assert services.run_cancel(run=Run.objects.get(pk=run.pk)) == "stopping"
-    wait_for(lambda: status(run) not in (RunStatus.STOPPING, RunStatus.RUNNING), 120,
-             "the run to stop", worker)
+    wait_for(
+        lambda: status(run) not in (RunStatus.STOPPING, RunStatus.RUNNING),
+        120,
+        "the run to stop",
+        worker,
+    )
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELED, run.error + train_log(run)
     assert run.last_step < 200 and run.last_checkpoint and os.path.isdir(run.last_checkpoint)
@@ -121,8 +132,9 @@ def test_cancel_while_queued_never_starts_training(workers, project, owner):
     run = launch(project, owner)  # the message waits on the broker: no worker yet
     assert services.run_cancel(run=run) == "canceled"
     worker = workers()
-    wait_for(lambda: "not claimed (canceled)" in worker.text(), 60, "the message to be consumed",
-             worker)
+    wait_for(
+        lambda: "not claimed (canceled)" in worker.text(), 60, "the message to be consumed", worker
+    )
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELED and run.launches == 0 and run.pid is None
     assert not run.output_dir
@@ -131,8 +143,12 @@ def test_cancel_while_queued_never_starts_training(workers, project, owner):
 def test_worker_killed_mid_run_is_reaped_and_resumed_from_its_checkpoint(workers, project, owner):
     doomed = workers(queues="gpu")
     run = launch(project, owner, grpo={"max_steps": 8}, checkpoint_every=2)
-    wait_for(lambda: (Run.objects.get(pk=run.pk).last_checkpoint_step or 0) >= 2, 300,
-             "the first checkpoint", doomed)
+    wait_for(
+        lambda: (Run.objects.get(pk=run.pk).last_checkpoint_step or 0) >= 2,
+        300,
+        "the first checkpoint",
+        doomed,
+    )
     run.refresh_from_db()
     training_pid = run.pid
     doomed.stop(signal.SIGKILL)  # the worker and its pool child die at once
@@ -148,8 +164,12 @@ def test_worker_killed_mid_run_is_reaped_and_resumed_from_its_checkpoint(workers
     checkpoint_step = run.last_checkpoint_step
     continuation = services.run_resume(run=run, user=owner)
     assert continuation.start_step == checkpoint_step
-    wait_for(lambda: status(continuation) in (RunStatus.FINISHED, RunStatus.FAILED), 400,
-             "the continuation to end", rescuer)
+    wait_for(
+        lambda: status(continuation) in (RunStatus.FINISHED, RunStatus.FAILED),
+        400,
+        "the continuation to end",
+        rescuer,
+    )
     continuation.refresh_from_db()
     assert continuation.status == RunStatus.FINISHED, continuation.error + train_log(continuation)
     first_step = MetricRow.objects.filter(run=continuation).order_by("step").first().step
@@ -166,8 +186,20 @@ def _free_port() -> int:
 
 def _redis(port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no"], stdout=subprocess.DEVNULL, start_new_session=True)
+        [
+            shutil.which("redis-server"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 10, "redis")
     return proc
 
@@ -180,9 +212,12 @@ def test_broker_restart_mid_run_does_not_disturb_training(workers, project, owne
     url = f"redis://127.0.0.1:{port}/0"
     try:
         worker = workers(CELERY_BROKER_URL=url, CELERY_RESULT_BACKEND=url)
-        run = Run.objects.create(project=project, created_by=owner, name="broker",
-                                 config=services.run_config_validate(tiny_run_config(
-                                     grpo={"max_steps": 6})))
+        run = Run.objects.create(
+            project=project,
+            created_by=owner,
+            name="broker",
+            config=services.run_config_validate(tiny_run_config(grpo={"max_steps": 6})),
+        )
         with app.connection_for_write(url) as conn:
             app.send_task("workers.tasks.run_train", args=[run.pk], queue="gpu", connection=conn)
         wait_for(lambda: Run.objects.get(pk=run.pk).last_step >= 1, 300, "the first step", worker)
@@ -190,8 +225,12 @@ def test_broker_restart_mid_run_does_not_disturb_training(workers, project, owne
         broker.wait()
         time.sleep(2)
         broker = _redis(port)
-        wait_for(lambda: status(run) in (RunStatus.FINISHED, RunStatus.FAILED), 300,
-                 "the run to end", worker)
+        wait_for(
+            lambda: status(run) in (RunStatus.FINISHED, RunStatus.FAILED),
+            300,
+            "the run to end",
+            worker,
+        )
         run.refresh_from_db()
         assert run.status == RunStatus.FINISHED, run.error + train_log(run)
         assert worker.proc.poll() is None  # the worker reconnected instead of dying
@@ -212,15 +251,27 @@ def test_database_sink_keeps_writes_while_the_database_is_unreachable(project, o
     connection.settings_dict["PORT"] = "1"  # nothing listens there: the database is "down"
     try:
         sink.write_metrics(1, {"reward": 0.5})
-        sink.write_rollouts(1, [{"prompt_id": "p", "group": 0, "completion": "c",
-                                 "rewards": {"format": 1.0}, "total": 1.0}])
+        sink.write_rollouts(
+            1,
+            [
+                {
+                    "prompt_id": "p",
+                    "group": 0,
+                    "completion": "c",
+                    "rewards": {"format": 1.0},
+                    "total": 1.0,
+                }
+            ],
+        )
         assert sink.stop_requested() is False  # an unreachable database never stops training
         assert sink.failures >= 2 and sink.pending_metrics and sink.pending_rollouts
     finally:
         connection.close()
         connection.settings_dict["PORT"] = real_port
     sink.write_metrics(2, {"reward": 0.75})  # back up: everything kept is written now
-    assert list(MetricRow.objects.filter(run=run).order_by("step").values_list("step", flat=True)) == [1, 2]
+    assert list(
+        MetricRow.objects.filter(run=run).order_by("step").values_list("step", flat=True)
+    ) == [1, 2]
     assert Rollout.objects.filter(run=run).count() == 1
     Run.objects.filter(pk=run.pk).update(status=RunStatus.STOPPING)
     assert sink.stop_requested() is True

@@ -12,16 +12,16 @@ pytestmark = pytest.mark.slow
 def test_worker_runs_a_task_and_reports_live(celery_worker):
     from toolrl_web.status.models import WorkerHeartbeat
     from toolrl_web.status.selectors import worker_live_list
-
     from workers.tasks import ping
 
     result = ping.delay()
     assert result.get(timeout=60)["pong"] is True
 
     deadline = time.time() + 20
-    while time.time() < deadline and not WorkerHeartbeat.objects.filter(
-        hostname=celery_worker.hostname
-    ).exists():
+    while (
+        time.time() < deadline
+        and not WorkerHeartbeat.objects.filter(hostname=celery_worker.hostname).exists()
+    ):
         time.sleep(0.3)
     beat = WorkerHeartbeat.objects.get(hostname=celery_worker.hostname)
     assert beat.queue_list == ["cpu", "gpu"]

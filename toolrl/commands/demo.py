@@ -66,7 +66,7 @@ def demo(out: Path, steps: int | None, recipe: str, eval_rows: int, progress: bo
     }
     if steps is not None:
         overrides["grpo"] = {"max_steps": steps}
-    cfg = RunConfig.preset("cpu-tiny", **overrides)
+    cfg = RunConfig.from_preset("cpu-tiny", **overrides)
     result = train(cfg, out, progress=progress)
     evals = [json.loads(line) for line in (out / "eval.jsonl").read_text().splitlines() if line.strip()]
     summary = {

@@ -6,7 +6,7 @@ torch; `train` imports torch/transformers/trl when called.
 Example::
 
     >>> from toolrl.training import RunConfig
-    >>> RunConfig.preset("cpu-tiny").grpo.generation_batch_size
+    >>> RunConfig.from_preset("cpu-tiny").grpo.generation_batch_size
     32
 """
 

@@ -14,7 +14,7 @@ Presets: `toolrl-paper` (the paper's GRPO settings, §6 of docs/toolrl-method.md
 
 Example::
 
-    >>> cfg = RunConfig.preset("cpu-tiny")
+    >>> cfg = RunConfig.from_preset("cpu-tiny")
     >>> cfg.grpo.num_generations, cfg.model.name_or_path
     (4, 'tiny')
     >>> RunConfig.from_dict({"preset": "cpu-tiny", "grpo": {"max_steps": 3}}).grpo.max_steps
@@ -251,10 +251,10 @@ class RunConfig(BaseModel):
         return list(PRESETS)
 
     @classmethod
-    def preset(cls, name: str, **overrides: Any) -> RunConfig:
+    def from_preset(cls, name: str, **overrides: Any) -> RunConfig:
         """A preset, optionally with top-level overrides.
 
-        >>> RunConfig.preset("toolrl-paper").grpo.learning_rate
+        >>> RunConfig.from_preset("toolrl-paper").grpo.learning_rate
         1e-06
         """
         return cls.from_dict({"preset": name, **overrides})
@@ -391,7 +391,7 @@ class RunConfig(BaseModel):
     def trl_kwargs(self, output_dir: str) -> dict[str, Any]:
         """Keyword arguments for TRL's `GRPOConfig` (pure data: tests check GPU setups here).
 
-        >>> kw = RunConfig.preset("toolrl-paper").trl_kwargs("/tmp/x")
+        >>> kw = RunConfig.from_preset("toolrl-paper").trl_kwargs("/tmp/x")
         >>> kw["use_vllm"], kw["vllm_mode"], kw["steps_per_generation"]
         (True, 'colocate', 128)
         """

@@ -11,7 +11,7 @@
 
 Example::
 
-    result = train(RunConfig.preset("cpu-tiny"), "runs/demo")
+    result = train(RunConfig.from_preset("cpu-tiny"), "runs/demo")
     print(result.status, result.step, result.final_eval)
 """
 

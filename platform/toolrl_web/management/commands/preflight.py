@@ -28,5 +28,7 @@ class Command(BaseCommand):
                     if check.name == "Database"
                     else "start Redis or set CELERY_BROKER_URL to a reachable broker"
                 )
-                self.stderr.write(f"error: {check.name.lower()} unreachable: {check.detail}; {hint}")
+                self.stderr.write(
+                    f"error: {check.name.lower()} unreachable: {check.detail}; {hint}"
+                )
             sys.exit(1)
