@@ -105,6 +105,21 @@ def main() -> int:
         ingest.rollouts_write(run_id=run.pk, step=s, records=batch)
     copy_rate = steps * args.batch / (time.perf_counter() - t0)
 
+    # The rollout browser's queries on what was just written (a page of 50 each).
+    qs = Rollout.objects.filter(run=run)
+    queries = {
+        "step page": qs.filter(step=steps // 2).order_by("group", "id")[:50],
+        "total range": qs.filter(total__gte=3.5).order_by("total")[:50],
+        "correctness range": qs.filter(correctness__lte=-2.5).order_by("correctness")[:50],
+        "error category": qs.filter(error_category="invalid_json").order_by("-step")[:50],
+        "one group": qs.filter(step=3, group=17),
+        "one prompt": qs.filter(prompt_id="row-42").order_by("step")[:50],
+    }
+    for label, query in queries.items():
+        t0 = time.perf_counter()
+        n = len(list(query))
+        print(f"query {label:<18}: {1000 * (time.perf_counter() - t0):7.1f} ms ({n} rows)")
+
     written = Rollout.objects.filter(run=run).count()
     expected = args.baseline_rows + steps * args.batch
     run.delete()

@@ -350,14 +350,14 @@ def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe
         width = max(len(encoded[i][0]) for i in idx)
         ids = torch.full((len(idx), width), pad, dtype=torch.long)
         labels = torch.full((len(idx), width), -100, dtype=torch.long)
-        mask = torch.zeros((len(idx), width), dtype=torch.long)
         for row, i in enumerate(idx):
             seq, lab = encoded[i]
             ids[row, : len(seq)] = torch.tensor(seq)
             labels[row, : len(lab)] = torch.tensor(lab)
-            mask[row, : len(seq)] = 1
         # The LM head only where there is a label: the prompt is ~15x the completion.
-        hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+        # No attention mask: padding is on the right and attention is causal, so real tokens
+        # never see it, and without a mask SDPA takes its fast causal path (~4x faster here).
+        hidden = model.model(input_ids=ids).last_hidden_state[:, :-1]
         target = labels[:, 1:]
         keep = target != -100
         loss = torch.nn.functional.cross_entropy(model.lm_head(hidden[keep]), target[keep])
