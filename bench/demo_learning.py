@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fresh", action="store_true", help="build the tiny model in an empty cache")
+    parser.add_argument(
+        "--fresh", action="store_true", help="build the tiny model in an empty cache"
+    )
     parser.add_argument("--steps", type=int, default=None, help="GRPO steps (preset default)")
     parser.add_argument("--out", default=None, help="run directory (default: a temp dir)")
     args = parser.parse_args()
@@ -48,8 +50,10 @@ def main() -> int:
         ("greedy format rate before < 50 %", b["eval/format_rate"] < 0.5),
         ("greedy format rate after >= 90 %", a["eval/format_rate"] >= 0.9),
         ("mean total reward up >= 1.0", a["eval/mean_total"] - b["eval/mean_total"] >= 1.0),
-        ("exact-call accuracy up >= 20 points",
-         a["eval/exact_call_accuracy"] - b["eval/exact_call_accuracy"] >= 0.2),  # fmt: skip
+        (
+            "exact-call accuracy up >= 20 points",
+            a["eval/exact_call_accuracy"] - b["eval/exact_call_accuracy"] >= 0.2,
+        ),  # fmt: skip
         ("wall time <= 600 s", wall <= 600),
     ]
     print()

@@ -50,7 +50,9 @@ def run_bare(cfg, out: str) -> float:
     path = resolve_model_path(cfg.model.name_or_path)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path)
-    train_rows, _ = make_splits(cfg.data.synthetic_train, cfg.data.synthetic_validation, seed=cfg.seed)
+    train_rows, _ = make_splits(
+        cfg.data.synthetic_train, cfg.data.synthetic_validation, seed=cfg.seed
+    )
     reward_cfg = cfg.reward_config()
 
     def format(completions, ground_truth, **kw):  # noqa: A001 - TRL logs the function name

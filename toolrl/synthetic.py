@@ -45,7 +45,10 @@ PRODUCTS = ["laptop", "headphones", "backpack", "desk lamp", "keyboard", "water 
 COLORS = ["red", "blue", "black", "green"]
 OFF_TOPIC = [
     ("Tell me a joke.", "Why did the function return early? It had no arguments left."),
-    ("Write a short poem about the sea.", "Waves fold in silver light, the sea keeps time all night."),
+    (
+        "Write a short poem about the sea.",
+        "Waves fold in silver light, the sea keeps time all night.",
+    ),
     ("What is the capital of France?", "The capital of France is Paris."),
     ("How are you today?", "I am doing well, thank you for asking."),
     ("Who wrote Hamlet?", "Hamlet was written by William Shakespeare."),
@@ -74,7 +77,9 @@ def _weather(r: random.Random) -> tuple[str, dict[str, Any]]:
 
 def _forecast(r: random.Random) -> tuple[str, dict[str, Any]]:
     city, days = r.choice(CITIES), r.randint(1, 7)
-    ask = r.choice(["Give me the {d} day forecast for {c}.", "Forecast for {c} for the next {d} days?"])
+    ask = r.choice(
+        ["Give me the {d} day forecast for {c}.", "Forecast for {c} for the next {d} days?"]
+    )
     return ask.format(c=city, d=days), {"city": city, "days": days}
 
 
@@ -100,7 +105,11 @@ def _convert(r: random.Random) -> tuple[str, dict[str, Any]]:
     amount = r.choice([r.randint(5, 500), round(r.uniform(1, 99), 2)])
     src, dst = r.sample(CURRENCIES, 2)
     ask = r.choice(["Convert {m} {s} to {d}.", "How much is {m} {s} in {d}?"])
-    return ask.format(m=amount, s=src, d=dst), {"amount": amount, "from_currency": src, "to_currency": dst}
+    return ask.format(m=amount, s=src, d=dst), {
+        "amount": amount,
+        "from_currency": src,
+        "to_currency": dst,
+    }
 
 
 def _event(r: random.Random) -> tuple[str, dict[str, Any]]:
@@ -167,7 +176,12 @@ TOOLS: list[Tool] = [
 TOOLS_BY_NAME = {t.spec.name: t for t in TOOLS}
 
 # Default mix of row kinds (weights, normalised when drawing).
-DEFAULT_MIX: dict[str, float] = {"single": 0.6, "parallel": 0.15, "irrelevant": 0.1, "followup": 0.15}
+DEFAULT_MIX: dict[str, float] = {
+    "single": 0.6,
+    "parallel": 0.15,
+    "irrelevant": 0.1,
+    "followup": 0.15,
+}
 
 
 def _offer(r: random.Random, needed: list[Tool], n_tools: tuple[int, int]) -> list[ToolSpec]:
@@ -180,7 +194,9 @@ def _offer(r: random.Random, needed: list[Tool], n_tools: tuple[int, int]) -> li
     return [t.spec for t in chosen]
 
 
-def _single(r: random.Random, n_tools: tuple[int, int]) -> tuple[list[ToolSpec], list[Turn], Target]:
+def _single(
+    r: random.Random, n_tools: tuple[int, int]
+) -> tuple[list[ToolSpec], list[Turn], Target]:
     tool = r.choice(TOOLS)
     ask, args = tool.sample(r)
     thought = f"The user asks about {tool.family}, so I call {tool.spec.name}."
@@ -188,7 +204,9 @@ def _single(r: random.Random, n_tools: tuple[int, int]) -> tuple[list[ToolSpec],
     return _offer(r, [tool], n_tools), [Turn(role="user", content=ask)], target
 
 
-def _parallel(r: random.Random, n_tools: tuple[int, int]) -> tuple[list[ToolSpec], list[Turn], Target]:
+def _parallel(
+    r: random.Random, n_tools: tuple[int, int]
+) -> tuple[list[ToolSpec], list[Turn], Target]:
     tools = [r.choice(TOOLS) for _ in range(r.randint(2, 3))]
     asks, calls = [], []
     for tool in tools:
@@ -204,14 +222,18 @@ def _parallel(r: random.Random, n_tools: tuple[int, int]) -> tuple[list[ToolSpec
     )
 
 
-def _irrelevant(r: random.Random, n_tools: tuple[int, int]) -> tuple[list[ToolSpec], list[Turn], Target]:
+def _irrelevant(
+    r: random.Random, n_tools: tuple[int, int]
+) -> tuple[list[ToolSpec], list[Turn], Target]:
     ask, answer = r.choice(OFF_TOPIC)
     thought = "No tool fits this request, so I answer directly."
     target = Target(thought=thought, response=answer)
     return _offer(r, [], n_tools), [Turn(role="user", content=ask)], target
 
 
-def _followup(r: random.Random, n_tools: tuple[int, int]) -> tuple[list[ToolSpec], list[Turn], Target]:
+def _followup(
+    r: random.Random, n_tools: tuple[int, int]
+) -> tuple[list[ToolSpec], list[Turn], Target]:
     city = r.choice(CITIES)
     first = TOOLS_BY_NAME["get_weather"]
     unit = r.choice(UNITS)
@@ -219,7 +241,10 @@ def _followup(r: random.Random, n_tools: tuple[int, int]) -> tuple[list[ToolSpec
     obs = f'[{{"name": "get_weather", "results": {{"temperature": {temp}, "unit": "{unit}"}}}}]'
     history = [
         Turn(role="user", content=f"What is the weather in {city} in {unit}?"),
-        Turn(role="assistant", calls=[ToolCall(name="get_weather", parameters={"city": city, "unit": unit})]),
+        Turn(
+            role="assistant",
+            calls=[ToolCall(name="get_weather", parameters={"city": city, "unit": unit})],
+        ),
         Turn(role="observation", content=obs),
     ]
     if r.random() < 0.5:
@@ -242,7 +267,9 @@ def _followup(r: random.Random, n_tools: tuple[int, int]) -> tuple[list[ToolSpec
     return _offer(r, [first, nxt], n_tools), history, target
 
 
-KINDS: dict[str, Callable[[random.Random, tuple[int, int]], tuple[list[ToolSpec], list[Turn], Target]]] = {
+KINDS: dict[
+    str, Callable[[random.Random, tuple[int, int]], tuple[list[ToolSpec], list[Turn], Target]]
+] = {
     "single": _single,
     "parallel": _parallel,
     "irrelevant": _irrelevant,
@@ -288,7 +315,9 @@ def make_rows(
     return rows
 
 
-def make_splits(n_train: int, n_val: int, *, seed: int = 0, **kwargs: Any) -> tuple[list[Row], list[Row]]:
+def make_splits(
+    n_train: int, n_val: int, *, seed: int = 0, **kwargs: Any
+) -> tuple[list[Row], list[Row]]:
     """Train and held-out rows from independent seeds (no shared random stream).
 
     >>> train, val = make_splits(5, 2, seed=3)

@@ -101,7 +101,11 @@ class TinyRecipe:
         ("python", 0.10),
     )
     """Output styles of the warm-up targets for rows with tool calls (weights)."""
-    response_mix: tuple[tuple[str, float], ...] = (("toolrl", 0.3), ("plain", 0.5), ("no_think", 0.2))
+    response_mix: tuple[tuple[str, float], ...] = (
+        ("toolrl", 0.3),
+        ("plain", 0.5),
+        ("no_think", 0.2),
+    )
     """Output styles of the warm-up targets for response-only rows (weights)."""
     generic_corpus: bool = False
     """Add stdlib docstrings (generic English) to the tokenizer corpus (longer prompts, slower)."""
@@ -194,7 +198,9 @@ def warmup_examples(recipe: TinyRecipe) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         style = _pick(r, recipe.style_mix if row.target.calls else recipe.response_mix)
-        out.append({"prompt": render_messages(row), "completion": style_target(row, style), "style": style})
+        out.append(
+            {"prompt": render_messages(row), "completion": style_target(row, style), "style": style}
+        )
     return out
 
 
@@ -327,9 +333,13 @@ def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe
     torch.manual_seed(recipe.seed)
     encoded = []
     for ex in examples:
-        prompt_ids = tokenizer.apply_chat_template(ex["prompt"], add_generation_prompt=True, tokenize=True)
+        prompt_ids = tokenizer.apply_chat_template(
+            ex["prompt"], add_generation_prompt=True, tokenize=True
+        )
         prompt_ids = list(prompt_ids["input_ids"] if hasattr(prompt_ids, "keys") else prompt_ids)
-        completion_ids = tokenizer(ex["completion"] + "<|im_end|>\n", add_special_tokens=False)["input_ids"]
+        completion_ids = tokenizer(ex["completion"] + "<|im_end|>\n", add_special_tokens=False)[
+            "input_ids"
+        ]
         ids = (prompt_ids + completion_ids)[: recipe.max_position_embeddings]
         labels = ([-100] * len(prompt_ids) + completion_ids)[: recipe.max_position_embeddings]
         encoded.append((ids, labels))
@@ -371,7 +381,11 @@ def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe
             log.info("warm-up step %d/%d loss %.3f", len(losses), recipe.warmup_steps, losses[-1])
     model.eval()
     tail = losses[-10:] or [float("nan")]
-    return {"steps": len(losses), "first_loss": losses[0] if losses else None, "final_loss": sum(tail) / len(tail)}
+    return {
+        "steps": len(losses),
+        "first_loss": losses[0] if losses else None,
+        "final_loss": sum(tail) / len(tail),
+    }
 
 
 @contextlib.contextmanager
@@ -387,7 +401,10 @@ def _lock(path: Path) -> Iterator[None]:
 
 
 def build_tiny_model(
-    recipe: str | TinyRecipe = "default", *, cache_dir: str | Path | None = None, force: bool = False
+    recipe: str | TinyRecipe = "default",
+    *,
+    cache_dir: str | Path | None = None,
+    force: bool = False,
 ) -> Path:
     """Build (or reuse from the cache) the tiny base model; returns its directory.
 

@@ -26,7 +26,7 @@ def _queues(consumer) -> list[str]:
 
 
 def _beat_forever(hostname: str, queues: list[str], concurrency: int | None) -> None:
-    from toolrl_web.runs.services import runs_reap_stale
+    from toolrl_web.runs.services import runs_reap_stale, runs_send_pending
     from toolrl_web.status.services import worker_heartbeat_beat
 
     pid = os.getpid()
@@ -38,6 +38,7 @@ def _beat_forever(hostname: str, queues: list[str], concurrency: int | None) -> 
             )
             # Every worker reaps: a run whose own worker was killed is failed by any other.
             runs_reap_stale()
+            runs_send_pending()
         except Exception as exc:  # noqa: BLE001 - a database blip must not kill the worker
             log.warning("heartbeat not written: %s", exc)
         _stop.wait(settings.WORKER_HEARTBEAT_SECONDS)

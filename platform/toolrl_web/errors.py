@@ -47,12 +47,16 @@ def explain(exc: BaseException) -> str | None:
     return None
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def database_unreachable_message(exc: BaseException) -> str:
     from django.conf import settings
 
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (
-        f"error: cannot use the database at {redact(settings.DATABASE_URL)} ({reason}). "
+        f"error: cannot use the database at {redact(settings.DATABASE_URL)} ({_first_line(exc)}). "
         "Start the database server or set DATABASE_URL to a reachable one "
         "(postgres://USER:PASSWORD@HOST:5432/NAME, or unset it for the SQLite default)."
     )
@@ -61,10 +65,9 @@ def database_unreachable_message(exc: BaseException) -> str:
 def broker_unreachable_message(exc: BaseException) -> str:
     from django.conf import settings
 
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (
-        f"error: cannot reach the Celery broker at {redact(settings.CELERY_BROKER_URL)} ({reason}). "
-        "Start Redis or set CELERY_BROKER_URL to a reachable broker "
+        f"error: cannot reach the Celery broker at {redact(settings.CELERY_BROKER_URL)} "
+        f"({_first_line(exc)}). Start Redis or set CELERY_BROKER_URL to a reachable broker "
         "(redis://HOST:6379/0, or unset it for the embedded SQLite broker)."
     )
 

@@ -18,8 +18,14 @@ def test_file_sink_writes_the_run_directory(tmp_path):
     sink.write_eval(1, {"eval/format_rate": 0.25})
     sink.on_checkpoint(1, str(tmp_path / "checkpoints" / "checkpoint-1"))
     sink.close("completed")
-    assert json.loads((tmp_path / "metrics.jsonl").read_text()) == {"step": 1, "reward": 0.5, "loss": None}
-    assert json.loads((tmp_path / "rollouts" / "step_000001.jsonl").read_text())["completion"] == "x"
+    assert json.loads((tmp_path / "metrics.jsonl").read_text()) == {
+        "step": 1,
+        "reward": 0.5,
+        "loss": None,
+    }
+    assert (
+        json.loads((tmp_path / "rollouts" / "step_000001.jsonl").read_text())["completion"] == "x"
+    )
     assert json.loads((tmp_path / "eval.jsonl").read_text())["eval/format_rate"] == 0.25
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "completed"
     assert not sink.stop_requested()

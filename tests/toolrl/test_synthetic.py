@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from toolrl.prompt import render_messages
+from toolrl.prompt import render_messages, render_target
 from toolrl.rewards import score
-from toolrl.prompt import render_target
 from toolrl.synthetic import TOOLS, make_rows, make_splits
 
 

@@ -21,7 +21,12 @@ def _texts() -> list[str]:
         msgs = render_messages(r)
         texts += [msgs[0]["content"], msgs[1]["content"], render_target(r.target)]
     # Outside the training corpus: accents, digits, CJK, emoji, odd spacing.
-    texts += ["Zürich café ½ — 12345.67", "東京で天気は？ 🌧️", "  two  spaces\n\n\ttab", "it's we'll I'D"]
+    texts += [
+        "Zürich café ½ — 12345.67",
+        "東京で天気は？ 🌧️",
+        "  two  spaces\n\n\ttab",
+        "it's we'll I'D",
+    ]
     return texts
 
 
@@ -33,7 +38,10 @@ def test_tokenizer_round_trips_through_auto_tokenizer(fast_model):  # noqa: F811
     auto = AutoTokenizer.from_pretrained(fast_model)
     for text in _texts():
         # The reload trap: Qwen2Tokenizer rebuilds the pre-tokenizer; ids must not change.
-        assert auto(text, add_special_tokens=False)["input_ids"] == raw.encode(text, add_special_tokens=False).ids
+        assert (
+            auto(text, add_special_tokens=False)["input_ids"]
+            == raw.encode(text, add_special_tokens=False).ids
+        )
         assert auto.decode(auto(text, add_special_tokens=False)["input_ids"]) == text
 
 
@@ -45,7 +53,9 @@ def test_tags_are_single_non_special_tokens_that_survive_decoding(fast_model):  
         ids = tok(tag, add_special_tokens=False)["input_ids"]
         assert len(ids) == 1, tag
         assert tag not in tok.all_special_tokens
-    text = '<think> x </think>\n<tool_call>\n{"name": "a", "parameters": {}}\n</tool_call><|im_end|>'
+    text = (
+        '<think> x </think>\n<tool_call>\n{"name": "a", "parameters": {}}\n</tool_call><|im_end|>'
+    )
     decoded = tok.decode(tok(text, add_special_tokens=False)["input_ids"], skip_special_tokens=True)
     assert decoded == text.replace("<|im_end|>", "")
     assert tok.eos_token == "<|im_end|>" and tok.pad_token == "<|endoftext|>"
@@ -58,7 +68,9 @@ def test_model_loads_with_auto_classes_and_generates(fast_model):  # noqa: F811
     tok = AutoTokenizer.from_pretrained(fast_model)
     model = AutoModelForCausalLM.from_pretrained(fast_model)
     assert model.config.model_type == "qwen2"
-    prompt = tok.apply_chat_template(render_messages(make_rows(1)[0]), add_generation_prompt=True, tokenize=False)
+    prompt = tok.apply_chat_template(
+        render_messages(make_rows(1)[0]), add_generation_prompt=True, tokenize=False
+    )
     assert prompt.endswith("<|im_start|>assistant\n")
     enc = tok(prompt, return_tensors="pt", add_special_tokens=False)
     with torch.no_grad():
@@ -80,16 +92,19 @@ def test_second_build_reuses_the_cache(fast_model, tiny_cache):  # noqa: F811
 def test_cache_key_follows_the_recipe():
     base = RECIPES["fast"]
     assert recipe_key("fast") == recipe_key("fast")
-    assert recipe_key(TinyRecipe(**{**base.__dict__, "warmup_steps": base.warmup_steps + 1})) != recipe_key(
-        TinyRecipe(**base.__dict__)
-    )
+    assert recipe_key(
+        TinyRecipe(**{**base.__dict__, "warmup_steps": base.warmup_steps + 1})
+    ) != recipe_key(TinyRecipe(**base.__dict__))
 
 
 @pytest.mark.parametrize(
     "style, expected",
     [
         # the ToolRL format itself
-        ("toolrl", '<think> t </think>\n<tool_call>\n{"name": "A", "parameters": {"x": 1}}\n</tool_call>'),
+        (
+            "toolrl",
+            '<think> t </think>\n<tool_call>\n{"name": "A", "parameters": {"x": 1}}\n</tool_call>',
+        ),
         # right tags, no thought: format 0, calls still parse
         ("no_think", '<tool_call>\n{"name": "A", "parameters": {"x": 1}}\n</tool_call>'),
         # a JSON list inside the tags: does not parse the ToolRL way

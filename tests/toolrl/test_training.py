@@ -101,7 +101,12 @@ def test_eval_rows_written(smoke):
     _, out, result = smoke
     evals = _jsonl(out / "eval.jsonl")
     assert [e["step"] for e in evals] == [0, 2, 3]
-    for key in ("eval/format_rate", "eval/exact_call_accuracy", "eval/mean_correctness", "eval/decision_accuracy"):
+    for key in (
+        "eval/format_rate",
+        "eval/exact_call_accuracy",
+        "eval/mean_correctness",
+        "eval/decision_accuracy",
+    ):
         assert 0.0 <= evals[-1][key] <= 1.0 or key == "eval/mean_correctness"
     assert result.final_eval == {k: v for k, v in evals[-1].items() if k != "step"}
 
@@ -149,8 +154,18 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
     config_file.write_text(cfg.to_json())
     out = tmp_path / "run"
     proc = subprocess.run(
-        [sys.executable, "-m", "toolrl.training", str(config_file), "--out", str(out),
-         "--sink", "tests.toolrl.test_training:StopAtStep", "--sink-arg", "step=2"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "toolrl.training",
+            str(config_file),
+            "--out",
+            str(out),
+            "--sink",
+            "tests.toolrl.test_training:StopAtStep",
+            "--sink-arg",
+            "step=2",
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=240,

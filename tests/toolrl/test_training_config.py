@@ -73,7 +73,11 @@ def test_trl_kwargs_vllm_colocate_and_server():
     srv = RunConfig.from_preset(
         "toolrl-paper", generation={"backend": "vllm-server", "vllm_server_host": "10.0.0.5"}
     ).trl_kwargs("/o")
-    assert (srv["vllm_mode"], srv["vllm_server_host"], srv["vllm_server_port"]) == ("server", "10.0.0.5", 8000)
+    assert (srv["vllm_mode"], srv["vllm_server_host"], srv["vllm_server_port"]) == (
+        "server",
+        "10.0.0.5",
+        8000,
+    )
 
 
 def test_trl_kwargs_build_a_real_grpo_config_on_cpu():

@@ -176,3 +176,29 @@ def test_metrics_upsert_one_row_per_step(run):
     assert list(
         MetricRow.objects.filter(run=run).order_by("step").values_list("step", "values")
     ) == [(1, {"loss": 2.0}), (2, {"loss": None})]
+
+
+def test_broker_down_leaves_the_run_queued_and_housekeeping_sends_it_later(
+    project, owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    from workers import tasks
+
+    monkeypatch.undo()  # the real run_enqueue, with a broker that refuses
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(kwargs)
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.run_train, "apply_async", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_create(project=project, user=owner, config=tiny_run_config())
+    run.refresh_from_db()
+    assert run.status == RunStatus.QUEUED and run.message_sent_at is None and len(calls) == 1
+
+    monkeypatch.setattr(tasks.run_train, "apply_async", lambda *a, **k: calls.append(k))
+    Run.objects.filter(pk=run.pk).update(queued_at=timezone.now() - timedelta(seconds=30))
+    assert services.runs_send_pending() == [run.pk]
+    assert services.runs_send_pending() == []  # sent once
+    run.refresh_from_db()
+    assert run.message_sent_at is not None

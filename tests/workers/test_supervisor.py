@@ -19,8 +19,15 @@ def _run(**config_overrides) -> Run:
 def test_single_process_runs_the_engine_module_with_the_database_sink():
     argv = training_command(_run(), Path("/a/run_config.json"), Path("/a"))
     assert argv[:3] == [sys.executable, "-m", "toolrl.training"]
-    assert argv[3:] == ["/a/run_config.json", "--out", "/a", "--sink", "workers.sink:DatabaseSink",
-                        "--sink-arg", "run_id=7"]
+    assert argv[3:] == [
+        "/a/run_config.json",
+        "--out",
+        "/a",
+        "--sink",
+        "workers.sink:DatabaseSink",
+        "--sink-arg",
+        "run_id=7",
+    ]
 
 
 def test_several_gpus_go_through_accelerate_launch():

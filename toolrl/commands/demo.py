@@ -49,7 +49,9 @@ def format_table(before: dict[str, float], after: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def demo(out: Path, steps: int | None, recipe: str, eval_rows: int, progress: bool) -> dict[str, Any]:
+def demo(
+    out: Path, steps: int | None, recipe: str, eval_rows: int, progress: bool
+) -> dict[str, Any]:
     """Run the demo; returns the summary written to `out/demo_summary.json`."""
     from toolrl.tiny import build_tiny_model
     from toolrl.training.config import RunConfig
@@ -68,7 +70,9 @@ def demo(out: Path, steps: int | None, recipe: str, eval_rows: int, progress: bo
         overrides["grpo"] = {"max_steps": steps}
     cfg = RunConfig.from_preset("cpu-tiny", **overrides)
     result = train(cfg, out, progress=progress)
-    evals = [json.loads(line) for line in (out / "eval.jsonl").read_text().splitlines() if line.strip()]
+    evals = [
+        json.loads(line) for line in (out / "eval.jsonl").read_text().splitlines() if line.strip()
+    ]
     summary = {
         "model_dir": str(model_dir),
         "model_seconds": round(t_model, 1),
@@ -87,7 +91,9 @@ def demo(out: Path, steps: int | None, recipe: str, eval_rows: int, progress: bo
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     out = Path(args.out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}")
-    print(f"toolrl demo: tiny model '{args.recipe}', synthetic task, GRPO with the ToolRL reward -> {out}")
+    print(
+        f"toolrl demo: tiny model '{args.recipe}', synthetic task, GRPO with the ToolRL reward -> {out}"
+    )
     s = demo(out, args.steps, args.recipe, args.eval_rows, progress=not args.no_progress)
     print()
     print(format_table(s["before"], s["after"]))

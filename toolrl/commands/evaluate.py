@@ -13,7 +13,9 @@ import sys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="model directory, checkpoint, HF id, or tiny[:recipe]")
-    parser.add_argument("--data", default=None, help="rows file (default: synthetic validation rows)")
+    parser.add_argument(
+        "--data", default=None, help="rows file (default: synthetic validation rows)"
+    )
     parser.add_argument("--format", default="auto", help="rows file format")
     parser.add_argument("--rows", type=int, default=100, help="evaluate the first N rows")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic rows")

@@ -15,7 +15,9 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", help="run configuration (YAML or JSON); 'preset:NAME' for a preset")
+    parser.add_argument(
+        "config", help="run configuration (YAML or JSON); 'preset:NAME' for a preset"
+    )
     parser.add_argument("--out", default=None, help="run directory (default runs/<name>-<time>)")
     parser.add_argument("--resume", default=None, help="checkpoint directory, or 'latest' in --out")
     parser.add_argument("--max-steps", type=int, default=None, help="override grpo.max_steps")

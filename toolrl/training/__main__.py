@@ -23,14 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", default=None, help="checkpoint directory, or 'latest' in --out")
     p.add_argument("--sink", default=None, help="extra sink class, 'package.module:Class'")
-    p.add_argument("--sink-arg", action="append", default=[], help="key=value for the sink (repeatable)")
+    p.add_argument(
+        "--sink-arg", action="append", default=[], help="key=value for the sink (repeatable)"
+    )
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         cfg = RunConfig.from_file(args.config)
     except (ValueError, OSError) as exc:

@@ -123,7 +123,9 @@ class RunCallback(TrainerCallback):
         t = torch.tensor([1 if flag else 0], device=acc.device)
         return bool(acc.reduce(t, reduction="sum").item())
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         if logs and self._main(state):
             self.sink.write_metrics(state.global_step, dict(logs))
 
@@ -160,9 +162,18 @@ class ProgressBar(TrainerCallback):
         if state.is_world_process_zero:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=state.max_steps, initial=state.global_step, desc="train", unit="step", file=sys.stderr, dynamic_ncols=True)
+            self.bar = tqdm(
+                total=state.max_steps,
+                initial=state.global_step,
+                desc="train",
+                unit="step",
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         if self.bar is not None and logs and "reward" in logs:
             self.bar.set_postfix(reward=f"{logs['reward']:.3f}", refresh=False)
 

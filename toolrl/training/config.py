@@ -58,7 +58,9 @@ class ModelSettings(BaseModel):
     dtype: Literal["float32", "bfloat16", "float16"] = Field(
         "float32", description="Weights dtype for training (bfloat16 needs a GPU)."
     )
-    lora: LoraSettings | None = Field(None, description="Train a LoRA adapter instead of all weights.")
+    lora: LoraSettings | None = Field(
+        None, description="Train a LoRA adapter instead of all weights."
+    )
 
 
 class DataSettings(BaseModel):
@@ -66,19 +68,27 @@ class DataSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    train: str | None = Field(None, description="Rows file for training; empty = the synthetic task.")
+    train: str | None = Field(
+        None, description="Rows file for training; empty = the synthetic task."
+    )
     validation: str | None = Field(
         None, description="Rows file for evaluation; empty = held out from `train`."
     )
-    format: str = Field("auto", description="File format of `train`/`validation` ('auto' = by extension).")
+    format: str = Field(
+        "auto", description="File format of `train`/`validation` ('auto' = by extension)."
+    )
     validation_fraction: float = Field(
         0.05, ge=0, lt=1, description="Share of `train` held out when `validation` is empty."
     )
-    synthetic_train: int = Field(1000, ge=1, description="Synthetic training rows (when `train` is empty).")
+    synthetic_train: int = Field(
+        1000, ge=1, description="Synthetic training rows (when `train` is empty)."
+    )
     synthetic_validation: int = Field(
         100, ge=1, description="Synthetic validation rows (when `train` is empty)."
     )
-    max_train_rows: int | None = Field(None, ge=1, description="Use at most this many training rows.")
+    max_train_rows: int | None = Field(
+        None, ge=1, description="Use at most this many training rows."
+    )
 
 
 class GRPOSettings(BaseModel):
@@ -88,7 +98,9 @@ class GRPOSettings(BaseModel):
 
     num_generations: int = Field(4, ge=2, description="Rollouts per prompt (the GRPO group size).")
     generation_batch_size: int = Field(
-        32, ge=2, description="Completions generated per round = prompts per step × num_generations."
+        32,
+        ge=2,
+        description="Completions generated per round = prompts per step × num_generations.",
     )
     per_device_train_batch_size: int = Field(
         32, ge=1, description="Completions per forward/backward micro-batch on each device."
@@ -97,7 +109,9 @@ class GRPOSettings(BaseModel):
         1, ge=1, description="Micro-batches per optimizer step."
     )
     num_processes: int = Field(
-        1, ge=1, description="Processes (GPUs) under `accelerate launch`; used to check batch sizes."
+        1,
+        ge=1,
+        description="Processes (GPUs) under `accelerate launch`; used to check batch sizes.",
     )
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
     lr_scheduler_type: str = Field("constant", description="Transformers scheduler name.")
@@ -107,25 +121,39 @@ class GRPOSettings(BaseModel):
     temperature: float = Field(1.0, gt=0, description="Sampling temperature of the rollouts.")
     top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling of the rollouts.")
     max_prompt_length: int = Field(
-        1024, ge=1, description="Longest prompt in tokens; longer rows are left out (counted in the log)."
+        1024,
+        ge=1,
+        description="Longest prompt in tokens; longer rows are left out (counted in the log).",
     )
     max_completion_length: int = Field(128, ge=1, description="Longest completion in tokens.")
     epsilon: float = Field(0.2, gt=0, description="PPO clip range (lower, and upper unless set).")
-    epsilon_high: float | None = Field(None, gt=0, description="Upper clip range (DAPO clip-higher).")
-    beta: float = Field(0.0, ge=0, description="KL coefficient; 0 = no reference model (the paper).")
+    epsilon_high: float | None = Field(
+        None, gt=0, description="Upper clip range (DAPO clip-higher)."
+    )
+    beta: float = Field(
+        0.0, ge=0, description="KL coefficient; 0 = no reference model (the paper)."
+    )
     scale_rewards: Literal["group", "batch", "none"] = Field(
         "group", description="Advantage normalisation: by group std (GRPO), batch std, or none."
     )
     loss_type: str = Field("dapo", description="TRL loss aggregation ('dapo' = token mean).")
-    num_iterations: int = Field(1, ge=1, description="Policy updates per generation batch (PPO epochs).")
-    entropy_coef: float = Field(0.0, ge=0, description="Entropy bonus (the released code used 0.001).")
-    epochs: float = Field(1.0, gt=0, description="Passes over the training rows (if max_steps is empty).")
+    num_iterations: int = Field(
+        1, ge=1, description="Policy updates per generation batch (PPO epochs)."
+    )
+    entropy_coef: float = Field(
+        0.0, ge=0, description="Entropy bonus (the released code used 0.001)."
+    )
+    epochs: float = Field(
+        1.0, gt=0, description="Passes over the training rows (if max_steps is empty)."
+    )
     max_steps: int | None = Field(None, ge=1, description="Optimizer steps; overrides `epochs`.")
 
     @property
     def global_batch_size(self) -> int:
         """Completions per optimizer step."""
-        return self.per_device_train_batch_size * self.gradient_accumulation_steps * self.num_processes
+        return (
+            self.per_device_train_batch_size * self.gradient_accumulation_steps * self.num_processes
+        )
 
     @property
     def prompts_per_generation(self) -> int:
@@ -139,13 +167,18 @@ class GenerationSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     backend: Literal["transformers", "vllm-colocate", "vllm-server"] = Field(
-        "transformers", description="transformers `generate`, vLLM in-process, or a `trl vllm-serve` server."
+        "transformers",
+        description="transformers `generate`, vLLM in-process, or a `trl vllm-serve` server.",
     )
     vllm_gpu_memory_utilization: float = Field(
         0.3, gt=0, le=1, description="GPU memory share for vLLM in colocate mode."
     )
-    vllm_tensor_parallel_size: int = Field(1, ge=1, description="vLLM tensor parallelism (colocate).")
-    vllm_server_host: str = Field("127.0.0.1", description="Host of `trl vllm-serve` (server mode).")
+    vllm_tensor_parallel_size: int = Field(
+        1, ge=1, description="vLLM tensor parallelism (colocate)."
+    )
+    vllm_server_host: str = Field(
+        "127.0.0.1", description="Host of `trl vllm-serve` (server mode)."
+    )
     vllm_server_port: int = Field(8000, ge=1, le=65535, description="Port of `trl vllm-serve`.")
 
 
@@ -209,11 +242,16 @@ class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field("toolrl-run", description="Run name (shown in logs and the run directory).")
-    preset: str | None = Field(None, description="Preset this configuration started from (informational).")
+    preset: str | None = Field(
+        None, description="Preset this configuration started from (informational)."
+    )
     model: ModelSettings = Field(default_factory=ModelSettings, description="Base model and LoRA.")
-    data: DataSettings = Field(default_factory=DataSettings, description="Training and validation rows.")
+    data: DataSettings = Field(
+        default_factory=DataSettings, description="Training and validation rows."
+    )
     reward: str | dict[str, Any] = Field(
-        "toolrl", description="Reward preset name or a reward configuration mapping (toolrl.rewards)."
+        "toolrl",
+        description="Reward preset name or a reward configuration mapping (toolrl.rewards).",
     )
     reward_weights: dict[str, float] | None = Field(
         None, description="Fixed weight per reward component; overrides the reward configuration's."
@@ -225,12 +263,16 @@ class RunConfig(BaseModel):
     seed: int = Field(0, description="Seed of data order, initialisation and sampling.")
     eval_every: int = Field(10, ge=0, description="Greedy evaluation every N steps (0 = never).")
     eval_at_start: bool = Field(True, description="Also evaluate before the first step.")
-    eval_rows: int | None = Field(100, ge=1, description="Validation rows per evaluation (empty = all).")
+    eval_rows: int | None = Field(
+        100, ge=1, description="Validation rows per evaluation (empty = all)."
+    )
     eval_batch_size: int = Field(32, ge=1, description="Prompts per greedy generation batch.")
     eval_max_new_tokens: int | None = Field(
         None, ge=1, description="Greedy generation length; empty = grpo.max_completion_length."
     )
-    checkpoint_every: int = Field(50, ge=0, description="Checkpoint every N steps (0 = only at the end).")
+    checkpoint_every: int = Field(
+        50, ge=0, description="Checkpoint every N steps (0 = only at the end)."
+    )
     save_total_limit: int | None = Field(3, ge=1, description="Keep at most this many checkpoints.")
     save_final_checkpoint: bool = Field(True, description="Checkpoint when training ends.")
     max_wall_time: float | None = Field(
@@ -266,7 +308,9 @@ class RunConfig(BaseModel):
         name = data.get("preset")
         if name is not None:
             if name not in PRESETS:
-                raise ValueError(f"preset: unknown run preset {name!r}; known: {', '.join(PRESETS)}")
+                raise ValueError(
+                    f"preset: unknown run preset {name!r}; known: {', '.join(PRESETS)}"
+                )
             data = _deep_merge(PRESETS[name], data)
         return cls.model_validate(data)
 
@@ -376,7 +420,9 @@ class RunConfig(BaseModel):
         if self.generation.backend != "transformers" and self.device == "cpu":
             raise ValueError("generation.backend: vLLM needs a GPU, but device is 'cpu'")
         if self.model.dtype != "float32" and self.device == "cpu":
-            raise ValueError(f"model.dtype: {self.model.dtype} is not supported on the CPU; use float32")
+            raise ValueError(
+                f"model.dtype: {self.model.dtype} is not supported on the CPU; use float32"
+            )
         return self
 
     def _reward_names(self) -> list[str]:
@@ -402,7 +448,8 @@ class RunConfig(BaseModel):
             "data_seed": self.seed,
             "num_generations": g.num_generations,
             # TRL derives generation_batch_size from steps_per_generation (they are exclusive).
-            "steps_per_generation": g.generation_batch_size // (g.per_device_train_batch_size * g.num_processes),
+            "steps_per_generation": g.generation_batch_size
+            // (g.per_device_train_batch_size * g.num_processes),
             "per_device_train_batch_size": g.per_device_train_batch_size,
             "gradient_accumulation_steps": g.gradient_accumulation_steps,
             "learning_rate": g.learning_rate,

@@ -58,7 +58,11 @@ def latest_checkpoint(out_dir: str | Path) -> str | None:
     root = Path(out_dir) / "checkpoints"
     if not root.is_dir():
         return None
-    steps = [(int(p.name.split("-")[-1]), p) for p in root.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
+    steps = [
+        (int(p.name.split("-")[-1]), p)
+        for p in root.glob("checkpoint-*")
+        if p.name.split("-")[-1].isdigit()
+    ]
     return str(max(steps)[1]) if steps else None
 
 
@@ -86,7 +90,9 @@ def _silence_libraries() -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"(transformers|trl|torch)\..*")
 
 
-def _filter_long(tokenizer: Any, records: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], int]:
+def _filter_long(
+    tokenizer: Any, records: list[dict[str, Any]], limit: int
+) -> tuple[list[dict[str, Any]], int]:
     lengths = prompt_lengths(tokenizer, records)
     kept = [r for r, n in zip(records, lengths, strict=True) if n <= limit]
     return kept, len(records) - len(kept)
@@ -101,7 +107,9 @@ def load_model(cfg: RunConfig) -> tuple[Any, Any]:
 
     path = resolve_model_path(cfg.model.name_or_path)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[cfg.model.dtype]
+    dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[
+        cfg.model.dtype
+    ]
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -152,7 +160,10 @@ def train(
         log.warning("left out %d training rows longer than grpo.max_prompt_length", skipped)
     if not records:
         raise ValueError("grpo.max_prompt_length: every training prompt is longer than this")
-    val_ids = {r["prompt_id"] for r in _filter_long(tokenizer, to_records(val_rows), cfg.grpo.max_prompt_length)[0]}
+    val_ids = {
+        r["prompt_id"]
+        for r in _filter_long(tokenizer, to_records(val_rows), cfg.grpo.max_prompt_length)[0]
+    }
     val_rows = [r for r in val_rows if r.id in val_ids]
 
     # 3. rewards

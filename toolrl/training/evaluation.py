@@ -78,10 +78,14 @@ def generate_greedy(
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
             texts = [
-                tokenizer.apply_chat_template(render_messages(r), add_generation_prompt=True, tokenize=False)
+                tokenizer.apply_chat_template(
+                    render_messages(r), add_generation_prompt=True, tokenize=False
+                )
                 for r in chunk
             ]
-            enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+            enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(
+                device
+            )
             with torch.no_grad():
                 out = model.generate(
                     **enc,

@@ -63,7 +63,9 @@ def calls_equal(pred: list[dict[str, Any]] | None, gold: list[dict[str, Any]] | 
     return True
 
 
-def subscores(details: dict[str, Any], gt_calls: list[dict[str, Any]] | None) -> dict[str, float] | None:
+def subscores(
+    details: dict[str, Any], gt_calls: list[dict[str, Any]] | None
+) -> dict[str, float] | None:
     """Correctness sub-scores as fractions in [0, 1] (None for response-only ground truths).
 
     name: tool-name overlap; keys: parameter-name overlap per ground-truth call; values: share of
@@ -84,7 +86,9 @@ def subscores(details: dict[str, Any], gt_calls: list[dict[str, Any]] | None) ->
 class RewardState:
     """Scoring shared by the component reward functions of one trainer, and the rollout columns."""
 
-    def __init__(self, cfg: RewardConfig, eos_token_id: int | list[int] | None, capture: bool = True) -> None:
+    def __init__(
+        self, cfg: RewardConfig, eos_token_id: int | list[int] | None, capture: bool = True
+    ) -> None:
         self.cfg = cfg
         self.scoring_cfg = unweighted(cfg)
         self.names = cfg.component_names()
@@ -133,9 +137,13 @@ class RewardState:
             tool_subs = [s for s in subs if s is not None]
             for key in ("name", "keys", "values"):
                 if tool_subs:
-                    log_metric(f"correctness/{key}", sum(s[key] for s in tool_subs) / len(tool_subs))
+                    log_metric(
+                        f"correctness/{key}", sum(s[key] for s in tool_subs) / len(tool_subs)
+                    )
             log_metric("rollouts/exact", sum(exact) / n)
-            log_metric("rollouts/format_ok", sum(bool(b.details.get("format_ok")) for b in breakdowns) / n)
+            log_metric(
+                "rollouts/format_ok", sum(bool(b.details.get("format_ok")) for b in breakdowns) / n
+            )
             log_metric("rollouts/truncated", sum(truncated) / n)
             for category, count in errors.items():
                 if category != "none":
@@ -150,7 +158,9 @@ class RewardState:
             log_extra("length", [len(t) if t is not None else None for t in ids])
             log_extra("truncated", truncated)
 
-    def component_values(self, name: str, completions: list[Any], kwargs: dict[str, Any]) -> list[float]:
+    def component_values(
+        self, name: str, completions: list[Any], kwargs: dict[str, Any]
+    ) -> list[float]:
         """The batch's values of one component, scoring the batch on first use."""
         if self._key is not completions:
             self._score(completions, kwargs)
@@ -173,7 +183,9 @@ def get_component_reward(state: RewardState, name: str) -> Callable[..., list[fl
     return reward
 
 
-def build_rollouts(logs: dict[str, Any], state: RewardState, num_generations: int) -> list[dict[str, Any]]:
+def build_rollouts(
+    logs: dict[str, Any], state: RewardState, num_generations: int
+) -> list[dict[str, Any]]:
     """Rollout records from TRL's per-batch logs (`trainer._logs`) and our extra columns."""
     completions = list(logs["completion"])
     extra = {k: list(v) for k, v in logs["extra"].items()}
@@ -194,7 +206,9 @@ def build_rollouts(logs: dict[str, Any], state: RewardState, num_generations: in
                 "prompt_id": col("prompt_id"),
                 "group": i // num_generations,
                 "sample": i % num_generations,
-                "completion": as_text(completion) if not isinstance(completion, str) else completion,
+                "completion": as_text(completion)
+                if not isinstance(completion, str)
+                else completion,
                 "calls": json.loads(calls) if calls else None,
                 "ground_truth": col("ground_truth"),
                 "rewards": weighted,

@@ -97,7 +97,9 @@ class FileSink(Sink):
         (self.out / "status.json").write_text(json.dumps(_clean(record), indent=2))
 
     def start(self, info: dict[str, Any]) -> None:
-        self._status("running", start_step=info.get("start_step", 0), max_steps=info.get("max_steps"))
+        self._status(
+            "running", start_step=info.get("start_step", 0), max_steps=info.get("max_steps")
+        )
 
     def write_metrics(self, step: int, metrics: dict[str, Any]) -> None:
         self._append("metrics.jsonl", {"step": step, **metrics})
