@@ -3,6 +3,7 @@
 Several tool families with typed parameters (strings, integers, floats, enums, lists of strings);
 each row offers the tool(s) it needs plus distractors from other families. Kinds of rows:
 
+- `simple`: one call to a tool without free-form arguments (none, or one enum value).
 - `single`: one call answers the user.
 - `parallel`: the user asks for two or three things at once, so two or three calls.
 - `irrelevant`: nothing on offer fits (a joke, a poem...), so the target is a response only.
@@ -43,8 +44,10 @@ TITLES = ["team sync", "budget review", "lunch", "design review", "standup", "of
 PHRASES = ["good morning", "thank you", "see you soon", "where is the station", "happy birthday"]
 PRODUCTS = ["laptop", "headphones", "backpack", "desk lamp", "keyboard", "water bottle"]
 COLORS = ["red", "blue", "black", "green"]
+MODES = ["heat", "cool", "off"]
+GENRES = ["jazz", "rock", "classical"]
 OFF_TOPIC = [
-    ("Tell me a joke.", "Why did the function return early? It had no arguments left."),
+    ("Tell me something funny.", "Why did the function return early? It had no arguments left."),
     (
         "Write a short poem about the sea.",
         "Waves fold in silver light, the sea keeps time all night.",
@@ -147,6 +150,26 @@ def _search(r: random.Random) -> tuple[str, dict[str, Any]]:
     }
 
 
+def _date(r: random.Random) -> tuple[str, dict[str, Any]]:
+    return r.choice(["What is the date today?", "Which day is it today?"]), {}
+
+
+def _coin(r: random.Random) -> tuple[str, dict[str, Any]]:
+    return r.choice(["Flip a coin for me.", "Heads or tails? Toss a coin."]), {}
+
+
+def _thermostat(r: random.Random) -> tuple[str, dict[str, Any]]:
+    mode = r.choice(MODES)
+    ask = r.choice(["Set the thermostat to {m}.", "Switch the heating system to {m} mode."])
+    return ask.format(m=mode), {"mode": mode}
+
+
+def _music(r: random.Random) -> tuple[str, dict[str, Any]]:
+    genre = r.choice(GENRES)
+    ask = r.choice(["Play some {g} music.", "Put on a {g} playlist."])
+    return ask.format(g=genre), {"genre": genre}
+
+
 def _tool(name: str, family: str, desc: str, props: dict[str, Any], sample: Callable) -> Tool:
     return Tool(ToolSpec(name=name, description=desc, parameters=_schema(props)), family, sample)
 
@@ -172,16 +195,26 @@ TOOLS: list[Tool] = [
           {"text": _S, "target_language": {"type": "string", "enum": LANGUAGES}}, _translate),
     _tool("search_products", "shopping", "Search the shop catalogue.",
           {"query": _S, "max_price": _I, "colors": {"type": "array", "items": _S}}, _search),
+    # Simple tools: no arguments or one enum, so no free-form value has to be copied.
+    _tool("get_date", "calendar", "Today's date.", {}, _date),
+    _tool("flip_coin", "games", "Flip a coin.", {}, _coin),
+    _tool("set_thermostat", "home", "Set the thermostat mode.",
+          {"mode": {"type": "string", "enum": MODES}}, _thermostat),
+    _tool("play_music", "media", "Play music of a genre.",
+          {"genre": {"type": "string", "enum": GENRES}}, _music),
 ]  # fmt: skip
 TOOLS_BY_NAME = {t.spec.name: t for t in TOOLS}
 
 # Default mix of row kinds (weights, normalised when drawing).
 DEFAULT_MIX: dict[str, float] = {
-    "single": 0.6,
-    "parallel": 0.15,
+    "simple": 0.35,
+    "single": 0.3,
+    "parallel": 0.1,
     "irrelevant": 0.1,
     "followup": 0.15,
 }
+# Tools without a free-form argument (none, or one enum).
+SIMPLE_TOOLS = ("get_date", "flip_coin", "set_thermostat", "play_music")
 
 
 def _offer(r: random.Random, needed: list[Tool], n_tools: tuple[int, int]) -> list[ToolSpec]:
@@ -195,13 +228,25 @@ def _offer(r: random.Random, needed: list[Tool], n_tools: tuple[int, int]) -> li
 
 
 def _single(
-    r: random.Random, n_tools: tuple[int, int]
+    r: random.Random, n_tools: tuple[int, int], pool: list[Tool] | None = None
 ) -> tuple[list[ToolSpec], list[Turn], Target]:
-    tool = r.choice(TOOLS)
+    tool = r.choice(pool or TOOLS)
     ask, args = tool.sample(r)
     thought = f"The user asks about {tool.family}, so I call {tool.spec.name}."
     target = Target(thought=thought, calls=[ToolCall(name=tool.spec.name, parameters=args)])
     return _offer(r, [tool], n_tools), [Turn(role="user", content=ask)], target
+
+
+def _simple(
+    r: random.Random, n_tools: tuple[int, int]
+) -> tuple[list[ToolSpec], list[Turn], Target]:
+    return _single(r, n_tools, [TOOLS_BY_NAME[n] for n in SIMPLE_TOOLS])
+
+
+def _simple(
+    r: random.Random, n_tools: tuple[int, int]
+) -> tuple[list[ToolSpec], list[Turn], Target]:
+    return _single(r, n_tools, [TOOLS_BY_NAME[n] for n in SIMPLE_TOOLS])
 
 
 def _parallel(
@@ -270,6 +315,7 @@ def _followup(
 KINDS: dict[
     str, Callable[[random.Random, tuple[int, int]], tuple[list[ToolSpec], list[Turn], Target]]
 ] = {
+    "simple": _simple,
     "single": _single,
     "parallel": _parallel,
     "irrelevant": _irrelevant,

@@ -94,9 +94,9 @@ class TinyRecipe:
     learning_rate: float = 3e-3
     """Peak warm-up learning rate (cosine decay, linear warm-up over 20 steps)."""
     style_mix: tuple[tuple[str, float], ...] = (
-        ("toolrl", 0.30),
+        ("toolrl", 0.25),
         ("no_think", 0.15),
-        ("json_list", 0.30),
+        ("json_list", 0.35),
         ("code_fence", 0.15),
         ("python", 0.10),
     )
@@ -118,17 +118,18 @@ RECIPES: dict[str, TinyRecipe] = {
     # For tests: small and quick (seconds), still a real tokenizer + Qwen2 model + warm-up.
     "fast": TinyRecipe(
         vocab_size=1024,
-        hidden_size=32,
-        intermediate_size=64,
+        hidden_size=64,
+        intermediate_size=128,
         num_layers=2,
         num_heads=2,
         num_kv_heads=1,
         max_position_embeddings=2048,
         warmup_rows=128,
-        warmup_steps=60,
+        warmup_steps=40,
         batch_size=8,
         learning_rate=5e-3,
-        generic_corpus=False,
+        style_mix=(("toolrl", 0.5), ("no_think", 0.5)),
+        response_mix=(("toolrl", 0.5), ("plain", 0.5)),
     ),
 }
 

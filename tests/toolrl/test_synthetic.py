@@ -19,7 +19,7 @@ def test_seeded_and_any_size():
 def test_row_kinds_and_shapes():
     rows = make_rows(400, seed=1)
     kinds = Counter(r.meta["kind"] for r in rows)
-    assert set(kinds) == {"single", "parallel", "irrelevant", "followup"}
+    assert set(kinds) == {"simple", "single", "parallel", "irrelevant", "followup"}
     for r in rows:
         offered = {t.name for t in r.tools}
         assert {c.name for c in r.target.calls} <= offered

@@ -62,7 +62,7 @@ def test_model_length_read_from_a_local_model_dir(tmp_path):
 def test_trl_kwargs_cpu():
     kw = RunConfig.from_preset("cpu-tiny").trl_kwargs("/tmp/out")
     assert kw["use_vllm"] is False and kw["bf16"] is False and kw["gradient_checkpointing"] is False
-    assert kw["logging_steps"] == 1 and kw["steps_per_generation"] == 1 and kw["max_steps"] == 60
+    assert kw["logging_steps"] == 1 and kw["steps_per_generation"] == 1 and kw["max_steps"] == 80
 
 
 def test_trl_kwargs_vllm_colocate_and_server():
@@ -110,3 +110,25 @@ def test_config_module_imports_no_ml_or_web_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "toolrl.synthetic",
+        "toolrl.tiny",
+        "toolrl.training",
+        "toolrl.training.config",
+        "toolrl.training.sinks",
+        "toolrl.training.data",
+        "toolrl.training.rollouts",
+        "toolrl.training.evaluation",
+        "toolrl.commands.demo",
+    ],
+)
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

@@ -25,7 +25,7 @@ ROWS = [
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="run directory (default runs/demo-<time>)")
-    parser.add_argument("--steps", type=int, default=None, help="GRPO steps (preset: 60)")
+    parser.add_argument("--steps", type=int, default=None, help="GRPO steps (preset: 80)")
     parser.add_argument("--recipe", default="default", help="tiny model recipe (default, fast)")
     parser.add_argument("--eval-rows", type=int, default=100, help="held-out rows")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -35,7 +35,7 @@ def format_table(before: dict[str, float], after: dict[str, float]) -> str:
     """The before/after table.
 
     >>> print(format_table({"eval/format_rate": 0.1}, {"eval/format_rate": 0.9}).splitlines()[1])
-    format rate                          10.0 %     90.0 %    +80.0
+    format rate                         10.0 %     90.0 %    +80.0
     """
     lines = [f"{'held-out (greedy)':32s} {'before':>9s} {'after':>10s} {'change':>8s}"]
     for key, label, pct in ROWS:

@@ -227,7 +227,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             "max_prompt_length": 880,
             "max_completion_length": 128,
             "beta": 0.0,
-            "max_steps": 60,
+            "max_steps": 80,
         },
         "data": {"synthetic_train": 1000, "synthetic_validation": 100},
         "eval_every": 20,
@@ -293,13 +293,13 @@ class RunConfig(BaseModel):
         return list(PRESETS)
 
     @classmethod
-    def from_preset(cls, name: str, **overrides: Any) -> RunConfig:
+    def from_preset(cls, preset_name: str, /, **overrides: Any) -> RunConfig:
         """A preset, optionally with top-level overrides.
 
         >>> RunConfig.from_preset("toolrl-paper").grpo.learning_rate
         1e-06
         """
-        return cls.from_dict({"preset": name, **overrides})
+        return cls.from_dict({"preset": preset_name, **overrides})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
