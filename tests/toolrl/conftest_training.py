@@ -6,7 +6,6 @@ method tests' `conftest.py` is owned by the method core.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,10 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def tiny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private `TOOLRL_CACHE` for the session (never the user's cache)."""
-    path = tmp_path_factory.mktemp("toolrl-cache")
-    old = os.environ.get("TOOLRL_CACHE")
-    os.environ["TOOLRL_CACHE"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("TOOLRL_CACHE", None)
-    else:
-        os.environ["TOOLRL_CACHE"] = old
+def tiny_cache(tiny_model_cache: Path) -> Path:
+    """The session's private `TOOLRL_CACHE` (never the user's cache), shared with the worker
+    tests so the fast tiny model is built once per session (`tests/conftest.py`)."""
+    return tiny_model_cache
 
 
 @pytest.fixture(scope="session")
