@@ -1,0 +1,57 @@
+"""Reads for runs: lists, the lineage of a continuation, curve points since a step."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from toolrl_web.runs.models import ACTIVE_STATUSES, MetricRow, Run, RunStatus
+
+
+def run_list_for_project(*, project) -> QuerySet[Run]:
+    return Run.objects.filter(project=project).select_related("created_by")
+
+
+def run_get_for_user(*, user, run_id: int) -> Run:
+    run = Run.objects.filter(pk=run_id, project__memberships__user=user).select_related("project").first()
+    if run is None:
+        raise Http404("No such run.")
+    return run
+
+
+def run_lineage(*, run: Run) -> list[Run]:
+    """The chain of runs from the first launch to `run` (continuations resume their parent)."""
+    chain = [run]
+    while chain[-1].resumed_from_id is not None:
+        chain.append(Run.objects.get(pk=chain[-1].resumed_from_id))
+    return list(reversed(chain))
+
+
+def _lineage_filter(chain: list[Run]) -> Q:
+    # Each earlier run counts up to the step its continuation restarted from; later steps of a
+    # failed run were redone by the continuation.
+    q = Q()
+    for i, run in enumerate(chain):
+        part = Q(run_id=run.pk)
+        if i + 1 < len(chain):
+            part &= Q(step__lte=chain[i + 1].start_step)
+        q |= part
+    return q
+
+
+def run_metric_rows(*, run: Run, since_step: int = -1) -> QuerySet[MetricRow]:
+    """Metric rows of the run's whole lineage after `since_step`, one indexed query."""
+    chain = run_lineage(run=run)
+    return (
+        MetricRow.objects.filter(_lineage_filter(chain), step__gt=since_step)
+        .order_by("step", "run_id")
+        .values("step", "values")
+    )
+
+
+def runs_queued() -> QuerySet[Run]:
+    return Run.objects.filter(status=RunStatus.QUEUED).order_by("queued_at")
+
+
+def runs_active() -> QuerySet[Run]:
+    return Run.objects.filter(status__in=ACTIVE_STATUSES).order_by("started_at")
