@@ -16,9 +16,23 @@ from django.db import connection, transaction
 from toolrl_web.runs.models import EvalRow, MetricRow, Rollout
 
 ROLLOUT_COLUMNS = (
-    "run_id", "step", "prompt_id", "group", "completion", "ground_truth", "calls", "rewards",
-    "details", "total", "format", "correctness", "length", "advantage", "error_category",
-    "num_tokens", "truncated",
+    "run_id",
+    "step",
+    "prompt_id",
+    "group",
+    "completion",
+    "ground_truth",
+    "calls",
+    "rewards",
+    "details",
+    "total",
+    "format",
+    "correctness",
+    "length",
+    "advantage",
+    "error_category",
+    "num_tokens",
+    "truncated",
 )
 
 

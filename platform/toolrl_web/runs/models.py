@@ -103,7 +103,9 @@ class MetricRow(models.Model):
     logged_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "step"], name="one_metric_row_per_step")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "step"], name="one_metric_row_per_step")
+        ]
 
 
 class EvalRow(models.Model):
@@ -170,4 +172,6 @@ class Artifact(models.Model):
 
     class Meta:
         ordering = ["run", "step"]
-        constraints = [models.UniqueConstraint(fields=["run", "path"], name="one_artifact_per_path")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "path"], name="one_artifact_per_path")
+        ]

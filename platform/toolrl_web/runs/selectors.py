@@ -13,7 +13,11 @@ def run_list_for_project(*, project) -> QuerySet[Run]:
 
 
 def run_get_for_user(*, user, run_id: int) -> Run:
-    run = Run.objects.filter(pk=run_id, project__memberships__user=user).select_related("project").first()
+    run = (
+        Run.objects.filter(pk=run_id, project__memberships__user=user)
+        .select_related("project")
+        .first()
+    )
     if run is None:
         raise Http404("No such run.")
     return run

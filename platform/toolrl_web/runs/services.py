@@ -141,7 +141,9 @@ def run_mark_running(*, run_id: int, pid: int, output_dir: str) -> bool:
 def run_heartbeat(*, run_id: int) -> bool:
     """The supervisor is alive; False when the run is no longer active (e.g. reaped)."""
     return (
-        Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(heartbeat_at=timezone.now())
+        Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(
+            heartbeat_at=timezone.now()
+        )
         == 1
     )
 
@@ -166,7 +168,11 @@ def run_cancel(*, run: Run) -> str:
 def run_finish(*, run_id: int, exit_code: int | None, error: str = "") -> str:
     """Record how the training process ended; returns the final status."""
     run = Run.objects.get(pk=run_id)
-    if exit_code == 0 and run.status == RunStatus.STOPPING and run.stop_reason != "maximum wall time":
+    if (
+        exit_code == 0
+        and run.status == RunStatus.STOPPING
+        and run.stop_reason != "maximum wall time"
+    ):
         to = RunStatus.CANCELED
     elif exit_code == 0:
         to = RunStatus.FINISHED
@@ -194,7 +200,11 @@ def run_record_progress(*, run_id: int, step: int, max_steps: int | None = None)
 def run_record_checkpoint(*, run_id: int, step: int, path: str, kind: str = "checkpoint") -> None:
     from pathlib import Path
 
-    size = sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) if Path(path).exists() else 0
+    size = (
+        sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+        if Path(path).exists()
+        else 0
+    )
     Artifact.objects.update_or_create(
         run_id=run_id, path=str(path), defaults={"kind": kind, "step": step, "size_bytes": size}
     )

@@ -25,8 +25,12 @@ def run_launch(request, slug: str):
     form = RunLaunchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.run_create(project=project, user=request.user, config=form.run_config(),
-                                      name=form.cleaned_data["name"])
+            run = services.run_create(
+                project=project,
+                user=request.user,
+                config=form.run_config(),
+                name=form.cleaned_data["name"],
+            )
         except ValidationError as exc:
             for message in exc.message_dict.get("config", exc.messages):
                 form.add_error("overrides", message)
@@ -78,8 +82,12 @@ def run_cancel(request, run_id: int):
     except services.IllegalTransition as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Canceled." if outcome == "canceled" else
-                         "Stopping: the run writes a checkpoint at its next step.")
+        messages.success(
+            request,
+            "Canceled."
+            if outcome == "canceled"
+            else "Stopping: the run writes a checkpoint at its next step.",
+        )
     return redirect("run-detail", run_id=run.pk)
 
 
@@ -91,7 +99,9 @@ def run_resume(request, run_id: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("run-detail", run_id=run.pk)
-    messages.success(request, f"Run #{continuation.pk} resumes from step {continuation.start_step}.")
+    messages.success(
+        request, f"Run #{continuation.pk} resumes from step {continuation.start_step}."
+    )
     return redirect("run-detail", run_id=continuation.pk)
 
 

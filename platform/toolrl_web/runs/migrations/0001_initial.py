@@ -6,148 +6,259 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('projects', '0001_initial'),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Run',
+            name="Run",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('starting', 'Starting'), ('running', 'Running'), ('stopping', 'Stopping'), ('finished', 'Finished'), ('failed', 'Failed'), ('canceled', 'Canceled')], db_index=True, default='queued', max_length=16)),
-                ('config', models.JSONField()),
-                ('versions', models.JSONField(blank=True, default=dict)),
-                ('queue', models.CharField(default='gpu', max_length=32)),
-                ('resume_checkpoint', models.CharField(blank=True, max_length=1000)),
-                ('start_step', models.IntegerField(default=0)),
-                ('worker_host', models.CharField(blank=True, max_length=255)),
-                ('pid', models.IntegerField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('last_step', models.IntegerField(default=0)),
-                ('max_steps', models.IntegerField(blank=True, null=True)),
-                ('last_checkpoint', models.CharField(blank=True, max_length=1000)),
-                ('last_checkpoint_step', models.IntegerField(blank=True, null=True)),
-                ('output_dir', models.CharField(blank=True, max_length=1000)),
-                ('cancel_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('stop_reason', models.CharField(blank=True, max_length=200)),
-                ('error', models.TextField(blank=True)),
-                ('exit_code', models.IntegerField(blank=True, null=True)),
-                ('launches', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('queued_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='runs', to=settings.AUTH_USER_MODEL)),
-                ('lineage_root', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='lineage', to='runs.run')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='projects.project')),
-                ('resumed_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='continuations', to='runs.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("starting", "Starting"),
+                            ("running", "Running"),
+                            ("stopping", "Stopping"),
+                            ("finished", "Finished"),
+                            ("failed", "Failed"),
+                            ("canceled", "Canceled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("config", models.JSONField()),
+                ("versions", models.JSONField(blank=True, default=dict)),
+                ("queue", models.CharField(default="gpu", max_length=32)),
+                ("resume_checkpoint", models.CharField(blank=True, max_length=1000)),
+                ("start_step", models.IntegerField(default=0)),
+                ("worker_host", models.CharField(blank=True, max_length=255)),
+                ("pid", models.IntegerField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("last_step", models.IntegerField(default=0)),
+                ("max_steps", models.IntegerField(blank=True, null=True)),
+                ("last_checkpoint", models.CharField(blank=True, max_length=1000)),
+                ("last_checkpoint_step", models.IntegerField(blank=True, null=True)),
+                ("output_dir", models.CharField(blank=True, max_length=1000)),
+                ("cancel_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("stop_reason", models.CharField(blank=True, max_length=200)),
+                ("error", models.TextField(blank=True)),
+                ("exit_code", models.IntegerField(blank=True, null=True)),
+                ("launches", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("queued_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="runs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lineage_root",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lineage",
+                        to="runs.run",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="projects.project",
+                    ),
+                ),
+                (
+                    "resumed_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="continuations",
+                        to="runs.run",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Rollout',
+            name="Rollout",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('step', models.IntegerField()),
-                ('prompt_id', models.CharField(max_length=200)),
-                ('group', models.IntegerField()),
-                ('completion', models.TextField()),
-                ('ground_truth', models.TextField(blank=True)),
-                ('calls', models.JSONField(blank=True, null=True)),
-                ('rewards', models.JSONField(default=dict)),
-                ('details', models.JSONField(blank=True, null=True)),
-                ('total', models.FloatField(null=True)),
-                ('format', models.FloatField(null=True)),
-                ('correctness', models.FloatField(null=True)),
-                ('length', models.FloatField(null=True)),
-                ('advantage', models.FloatField(null=True)),
-                ('error_category', models.CharField(blank=True, max_length=64)),
-                ('num_tokens', models.IntegerField(null=True)),
-                ('truncated', models.BooleanField(default=False)),
-                ('run', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rollouts', to='runs.run')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("step", models.IntegerField()),
+                ("prompt_id", models.CharField(max_length=200)),
+                ("group", models.IntegerField()),
+                ("completion", models.TextField()),
+                ("ground_truth", models.TextField(blank=True)),
+                ("calls", models.JSONField(blank=True, null=True)),
+                ("rewards", models.JSONField(default=dict)),
+                ("details", models.JSONField(blank=True, null=True)),
+                ("total", models.FloatField(null=True)),
+                ("format", models.FloatField(null=True)),
+                ("correctness", models.FloatField(null=True)),
+                ("length", models.FloatField(null=True)),
+                ("advantage", models.FloatField(null=True)),
+                ("error_category", models.CharField(blank=True, max_length=64)),
+                ("num_tokens", models.IntegerField(null=True)),
+                ("truncated", models.BooleanField(default=False)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rollouts",
+                        to="runs.run",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MetricRow',
+            name="MetricRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.IntegerField()),
-                ('values', models.JSONField()),
-                ('logged_at', models.DateTimeField(auto_now_add=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='metric_rows', to='runs.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.IntegerField()),
+                ("values", models.JSONField()),
+                ("logged_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="metric_rows",
+                        to="runs.run",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EvalRow',
+            name="EvalRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.IntegerField()),
-                ('values', models.JSONField()),
-                ('logged_at', models.DateTimeField(auto_now_add=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='eval_rows', to='runs.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.IntegerField()),
+                ("values", models.JSONField()),
+                ("logged_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="eval_rows",
+                        to="runs.run",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Artifact',
+            name="Artifact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('checkpoint', 'Checkpoint'), ('final', 'Final model'), ('log', 'Log')], max_length=16)),
-                ('step', models.IntegerField(blank=True, null=True)),
-                ('path', models.CharField(max_length=1000)),
-                ('size_bytes', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='artifacts', to='runs.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("checkpoint", "Checkpoint"),
+                            ("final", "Final model"),
+                            ("log", "Log"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("step", models.IntegerField(blank=True, null=True)),
+                ("path", models.CharField(max_length=1000)),
+                ("size_bytes", models.BigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="artifacts",
+                        to="runs.run",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'step'],
+                "ordering": ["run", "step"],
             },
         ),
         migrations.AddIndex(
-            model_name='run',
-            index=models.Index(fields=['status', 'heartbeat_at'], name='run_status_heartbeat'),
+            model_name="run",
+            index=models.Index(fields=["status", "heartbeat_at"], name="run_status_heartbeat"),
         ),
         migrations.AddIndex(
-            model_name='rollout',
-            index=models.Index(fields=['run', 'step', 'group'], name='rollout_run_step_group'),
+            model_name="rollout",
+            index=models.Index(fields=["run", "step", "group"], name="rollout_run_step_group"),
         ),
         migrations.AddIndex(
-            model_name='rollout',
-            index=models.Index(fields=['run', 'total'], name='rollout_run_total'),
+            model_name="rollout",
+            index=models.Index(fields=["run", "total"], name="rollout_run_total"),
         ),
         migrations.AddIndex(
-            model_name='rollout',
-            index=models.Index(fields=['run', 'correctness'], name='rollout_run_correctness'),
+            model_name="rollout",
+            index=models.Index(fields=["run", "correctness"], name="rollout_run_correctness"),
         ),
         migrations.AddIndex(
-            model_name='rollout',
-            index=models.Index(fields=['run', 'format'], name='rollout_run_format'),
+            model_name="rollout",
+            index=models.Index(fields=["run", "format"], name="rollout_run_format"),
         ),
         migrations.AddIndex(
-            model_name='rollout',
-            index=models.Index(fields=['run', 'error_category', 'step'], name='rollout_run_error'),
+            model_name="rollout",
+            index=models.Index(fields=["run", "error_category", "step"], name="rollout_run_error"),
         ),
         migrations.AddIndex(
-            model_name='rollout',
-            index=models.Index(fields=['run', 'prompt_id', 'step'], name='rollout_run_prompt'),
+            model_name="rollout",
+            index=models.Index(fields=["run", "prompt_id", "step"], name="rollout_run_prompt"),
         ),
         migrations.AddConstraint(
-            model_name='metricrow',
-            constraint=models.UniqueConstraint(fields=('run', 'step'), name='one_metric_row_per_step'),
+            model_name="metricrow",
+            constraint=models.UniqueConstraint(
+                fields=("run", "step"), name="one_metric_row_per_step"
+            ),
         ),
         migrations.AddIndex(
-            model_name='evalrow',
-            index=models.Index(fields=['run', 'step'], name='evalrow_run_step'),
+            model_name="evalrow",
+            index=models.Index(fields=["run", "step"], name="evalrow_run_step"),
         ),
         migrations.AddConstraint(
-            model_name='artifact',
-            constraint=models.UniqueConstraint(fields=('run', 'path'), name='one_artifact_per_path'),
+            model_name="artifact",
+            constraint=models.UniqueConstraint(
+                fields=("run", "path"), name="one_artifact_per_path"
+            ),
         ),
     ]
