@@ -77,8 +77,19 @@ def run_step(argv: list[str], env: dict) -> None:
         sys.exit(result.returncode)
 
 
+def _stop_with_parent() -> None:
+    """Get SIGTERM if `make` (our parent) dies, so a killed `make demo` leaves nothing behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def main() -> int:
     t0 = time.time()
+    _stop_with_parent()
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")
     var = Path(env.get("TOOLRL_VAR_DIR", ROOT / "var"))
