@@ -47,3 +47,20 @@ def test_page_polls_with_a_real_link(client_for, owner):
     html = client_for(owner).get(reverse("status")).content.decode()
     assert 'hx-trigger="every 5s"' in html
     assert "/static/django-htmx/" in html or "htmx" in html
+
+
+def test_status_lists_queued_and_running_runs_of_my_projects_only(
+    client_for, project, owner, outsider, monkeypatch
+):
+    from tests.conftest import tiny_run_config
+    from toolrl_web.runs import services
+
+    monkeypatch.setattr(services, "run_enqueue", lambda *, run_id: None)
+    queued = services.run_create(project=project, user=owner, config=tiny_run_config(name="waiting"))
+    running = services.run_create(project=project, user=owner, config=tiny_run_config(name="busy"))
+    services.run_claim(run_id=running.pk, worker_host="gpu@n1")
+    services.run_mark_running(run_id=running.pk, pid=9, output_dir="")
+    html = client_for(owner).get(reverse("status")).content.decode()
+    assert f"#{queued.pk} waiting" in html and f"#{running.pk} busy" in html and "gpu@n1" in html
+    other = client_for(outsider).get(reverse("status")).content.decode()
+    assert "waiting" not in other and "No run is queued or running." in other

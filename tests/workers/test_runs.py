@@ -142,7 +142,7 @@ def test_cancel_while_queued_never_starts_training(workers, project, owner):
 
 def test_worker_killed_mid_run_is_reaped_and_resumed_from_its_checkpoint(workers, project, owner):
     doomed = workers(queues="gpu")
-    run = launch(project, owner, grpo={"max_steps": 8}, checkpoint_every=2)
+    run = launch(project, owner, grpo={"max_steps": 10}, checkpoint_every=2)
     wait_for(
         lambda: (Run.objects.get(pk=run.pk).last_checkpoint_step or 0) >= 2,
         300,
@@ -175,7 +175,7 @@ def test_worker_killed_mid_run_is_reaped_and_resumed_from_its_checkpoint(workers
     first_step = MetricRow.objects.filter(run=continuation).order_by("step").first().step
     assert first_step == checkpoint_step + 1  # it continued, it did not start over
     joined = [p["step"] for p in selectors.run_metric_rows(run=continuation)]
-    assert joined[:8] == list(range(1, 9))
+    assert joined[:10] == list(range(1, 11))
 
 
 def _free_port() -> int:

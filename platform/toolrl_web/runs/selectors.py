@@ -59,3 +59,12 @@ def runs_queued() -> QuerySet[Run]:
 
 def runs_active() -> QuerySet[Run]:
     return Run.objects.filter(status__in=ACTIVE_STATUSES).order_by("started_at")
+
+
+def runs_active_for_user(*, user) -> QuerySet[Run]:
+    """Starting, running and stopping runs of the user's projects (the status page)."""
+    return runs_active().filter(project__memberships__user=user).select_related("project")
+
+
+def runs_queued_for_user(*, user) -> QuerySet[Run]:
+    return runs_queued().filter(project__memberships__user=user).select_related("project")

@@ -12,9 +12,13 @@ from toolrl_web.status import selectors
 
 @require_GET
 def status_page(request):
+    from toolrl_web.runs.selectors import runs_active_for_user, runs_queued_for_user
+
     context = {
         "checks": [selectors.database_check(), selectors.broker_check()],
         "workers": selectors.worker_list(),
+        "active_runs": runs_active_for_user(user=request.user),
+        "queued_runs": runs_queued_for_user(user=request.user),
     }
     template = "status/_services.html" if request.htmx else "status/status.html"
     return render(request, template, context)
