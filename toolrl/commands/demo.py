@@ -25,7 +25,7 @@ ROWS = [
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="run directory (default runs/demo-<time>)")
-    parser.add_argument("--steps", type=int, default=None, help="GRPO steps (preset: 80)")
+    parser.add_argument("--steps", type=int, default=None, help="GRPO steps (preset: 100)")
     parser.add_argument("--recipe", default="default", help="tiny model recipe (default, fast)")
     parser.add_argument("--eval-rows", type=int, default=100, help="held-out rows")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
