@@ -145,6 +145,7 @@ class DatabaseSink(Sink):
 
     def close(self, status: str = "completed") -> None:
         from toolrl_web.runs.models import Run
+        from toolrl_web.runs.services import WALL_TIME_REASON
 
         for delay in (0, 1, 2, 4, 8):
             time.sleep(delay)
@@ -154,5 +155,5 @@ class DatabaseSink(Sink):
         if status == "time_limit":
             self._attempt(
                 "stop reason",
-                lambda: Run.objects.filter(pk=self.run_id).update(stop_reason="maximum wall time"),
+                lambda: Run.objects.filter(pk=self.run_id).update(stop_reason=WALL_TIME_REASON),
             )

@@ -132,7 +132,7 @@ def _watch(run: Run, proc: subprocess.Popen) -> int:
                 status, cancel_at = state
                 if max_wall and now - started > max_wall + settings.RUN_STOP_GRACE_SECONDS:
                     # The engine stops itself at the wall time; this is the backstop.
-                    if services.run_request_stop(run_id=run.pk, reason="maximum wall time"):
+                    if services.run_request_stop(run_id=run.pk, reason=services.WALL_TIME_REASON):
                         status, cancel_at = RunStatus.STOPPING, time.time()
                 stop_since = _stop_since(status, cancel_at)
                 if stop_since is not None:

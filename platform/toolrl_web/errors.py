@@ -38,11 +38,9 @@ def explain(exc: BaseException) -> str | None:
         return f"error: {exc.__cause__}"
     if isinstance(exc, DbOperationalError):
         return database_unreachable_message(exc)
-    try:
-        from kombu.exceptions import OperationalError as BrokerOperationalError
-    except ImportError:  # pragma: no cover - kombu is a dependency
-        BrokerOperationalError = ()  # noqa: N806
-    if BrokerOperationalError and isinstance(exc, BrokerOperationalError):
+    from kombu.exceptions import OperationalError as BrokerOperationalError
+
+    if isinstance(exc, BrokerOperationalError):
         return broker_unreachable_message(exc)
     return None
 

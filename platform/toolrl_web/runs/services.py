@@ -27,6 +27,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The stop reason when the run reached its maximum wall time (not a cancel: it ends finished).
+WALL_TIME_REASON = "maximum wall time"
+
+
 class IllegalTransition(Exception):
     pass
 
@@ -168,18 +172,13 @@ def run_cancel(*, run: Run) -> str:
 def run_finish(*, run_id: int, exit_code: int | None, error: str = "") -> str:
     """Record how the training process ended; returns the final status."""
     run = Run.objects.get(pk=run_id)
-    if (
-        exit_code == 0
-        and run.status == RunStatus.STOPPING
-        and run.stop_reason != "maximum wall time"
-    ):
+    canceled = run.status == RunStatus.STOPPING and run.stop_reason != WALL_TIME_REASON
+    if canceled:
         to = RunStatus.CANCELED
     elif exit_code == 0:
         to = RunStatus.FINISHED
     else:
         to = RunStatus.FAILED
-        if run.status == RunStatus.STOPPING and run.stop_reason:
-            to = RunStatus.CANCELED if "cancel" in run.stop_reason else RunStatus.FAILED
     run_transition(run_id=run_id, to=to, exit_code=exit_code, error=error[-20000:])
     run.refresh_from_db()
     if run.status == RunStatus.FINISHED and run.last_checkpoint:

@@ -66,11 +66,8 @@ def run_detail(request, run_id: int):
     context = _detail_context(run)
     if request.htmx:
         response = render(request, "runs/_run_status.html", context)
-        if run.is_final:
-            # Stop polling; the page shows the final state.
-            stop = HttpResponseStopPolling(response.content)
-            return stop
-        return response
+        # Once the run is final, status 286 tells htmx to stop polling.
+        return HttpResponseStopPolling(response.content) if run.is_final else response
     return render(request, "runs/run_detail.html", context)
 
 

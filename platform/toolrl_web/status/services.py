@@ -11,22 +11,16 @@ def worker_heartbeat_beat(
     *, hostname: str, queues: list[str], pid: int, concurrency: int | None, started_at=None
 ) -> WorkerHeartbeat:
     now = timezone.now()
+    fields = {
+        "queues": ",".join(sorted(queues)),
+        "pid": pid,
+        "concurrency": concurrency,
+        "last_seen": now,
+    }
     beat, _ = WorkerHeartbeat.objects.update_or_create(
         hostname=hostname,
-        defaults={
-            "queues": ",".join(sorted(queues)),
-            "pid": pid,
-            "concurrency": concurrency,
-            "last_seen": now,
-            "stopped_at": None,
-        },
-        create_defaults={
-            "queues": ",".join(sorted(queues)),
-            "pid": pid,
-            "concurrency": concurrency,
-            "last_seen": now,
-            "started_at": started_at or now,
-        },
+        defaults={**fields, "stopped_at": None},
+        create_defaults={**fields, "started_at": started_at or now},
     )
     return beat
 

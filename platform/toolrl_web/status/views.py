@@ -7,13 +7,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from toolrl_web.runs.selectors import runs_active_for_user, runs_queued_for_user
 from toolrl_web.status import selectors
 
 
 @require_GET
 def status_page(request):
-    from toolrl_web.runs.selectors import runs_active_for_user, runs_queued_for_user
-
     context = {
         "checks": [selectors.database_check(), selectors.broker_check()],
         "workers": selectors.worker_list(),
