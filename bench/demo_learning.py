@@ -1,6 +1,6 @@
 """Run `toolrl demo` and print the held-out metrics before and after, and the wall time.
 
-    python bench/demo_learning.py [--fresh] [--steps N]
+    python bench/demo_learning.py [--fresh] [--steps N] [--seed S]
 
 `--fresh` builds the tiny base model into an empty cache, so the time includes the build;
 otherwise the cached model is reused (built on first use). Aims (issue 4, 2-core CPU, 10 min):
@@ -29,6 +29,7 @@ def main() -> int:
     )
     parser.add_argument("--steps", type=int, default=None, help="GRPO steps (preset default)")
     parser.add_argument("--out", default=None, help="run directory (default: a temp dir)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data and the rollouts")
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -38,6 +39,7 @@ def main() -> int:
     cmd = [sys.executable, "-m", "toolrl.cli", "demo", "--out", str(out), "--no-progress"]
     if args.steps:
         cmd += ["--steps", str(args.steps)]
+    cmd += ["--seed", str(args.seed)]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, env=env)
     wall = time.monotonic() - t0

@@ -243,12 +243,6 @@ def _simple(
     return _single(r, n_tools, [TOOLS_BY_NAME[n] for n in SIMPLE_TOOLS])
 
 
-def _simple(
-    r: random.Random, n_tools: tuple[int, int]
-) -> tuple[list[ToolSpec], list[Turn], Target]:
-    return _single(r, n_tools, [TOOLS_BY_NAME[n] for n in SIMPLE_TOOLS])
-
-
 def _parallel(
     r: random.Random, n_tools: tuple[int, int]
 ) -> tuple[list[ToolSpec], list[Turn], Target]:

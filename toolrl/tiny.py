@@ -6,11 +6,18 @@ caches the result under `$TOOLRL_CACHE/tiny/<name>-<hash>/` (default `~/.cache/t
 covers the recipe, this module's version and a sample of the rendered warm-up data, so a change to
 the recipe, the prompt or the synthetic task builds a new model instead of reusing a stale one.
 
-Why a mix: the warm-up makes an "instruct" model that already calls tools and copies arguments,
-but in many styles (no `<think>`, JSON lists, code fences, Python-like calls, plain answers), and
-only sometimes in the ToolRL format. Greedy decoding then mostly picks a wrong style, which is
-what ToolRL's cold-start GRPO teaches away (cpu-notes §7: leave an easy, rewardable behaviour
-half-learned).
+Why a mix: the warm-up makes an "instruct" model that already picks tools and fills in
+arguments, but in many styles (no `<think>`, JSON lists, code fences, Python-like calls, plain
+answers), and only sometimes in the ToolRL format. Greedy decoding then mostly picks a wrong
+style, which is what ToolRL's cold-start GRPO teaches away (cpu-notes §7: leave an easy,
+rewardable behaviour half-learned).
+
+Why mostly short generic prompts: a real instruct model was tuned on many tool prompts, rarely
+ToolRL's; and the ToolRL system message is ~400 of a ~500-token prompt, so 80 % short prompts
+(batched by length) make a warm-up step ~2.5x cheaper. The saved compute buys more steps, and a
+light language-modelling loss on the prompt tokens (paid for anyway by the forward pass) makes
+the model read its context: measured on 100 held-out rows, the share of calls right in *any*
+style rose from 41 % (300 steps, ToolRL prompts only, 386 s) to 52 % (450 steps, 201 s).
 
 Tokenizer recipe (cpu-notes §2): Qwen2's normalizer and split regex, so that `AutoTokenizer`
 (which maps `qwen2` to `Qwen2Tokenizer` and rebuilds those pieces from its own defaults) reloads
@@ -87,7 +94,7 @@ class TinyRecipe:
     """Longest prompt + completion the model accepts (tokens)."""
     warmup_rows: int = 2000
     """Synthetic rows in the warm-up mix."""
-    warmup_steps: int = 300
+    warmup_steps: int = 450
     """Supervised optimizer steps."""
     batch_size: int = 16
     """Warm-up batch size (sequences)."""
@@ -102,11 +109,21 @@ class TinyRecipe:
     )
     """Output styles of the warm-up targets for rows with tool calls (weights)."""
     response_mix: tuple[tuple[str, float], ...] = (
-        ("toolrl", 0.3),
-        ("plain", 0.5),
-        ("no_think", 0.2),
+        ("toolrl", 0.5),
+        ("plain", 0.35),
+        ("no_think", 0.15),
     )
     """Output styles of the warm-up targets for response-only rows (weights)."""
+    prompt_loss_weight: float = 0.3
+    """Weight of a language-modelling loss on the prompt tokens (0 = completion only).
+
+    The forward pass over the prompt is paid anyway; predicting it too is pretraining-like
+    signal that teaches the model to read and copy from its context (followups repeat values)."""
+    toolrl_prompt_share: float = 0.2
+    """Share of warm-up prompts with the ToolRL system message; the rest get a short generic one.
+
+    A real instruct model has seen many tool prompts, rarely this one. Short prompts also make
+    the warm-up several times cheaper: the ToolRL system message is ~400 of ~500 prompt tokens."""
     generic_corpus: bool = False
     """Add stdlib docstrings (generic English) to the tokenizer corpus (longer prompts, slower)."""
     seed: int = 0
@@ -130,6 +147,8 @@ RECIPES: dict[str, TinyRecipe] = {
         learning_rate=5e-3,
         style_mix=(("toolrl", 0.5), ("no_think", 0.5)),
         response_mix=(("toolrl", 0.5), ("plain", 0.5)),
+        toolrl_prompt_share=1.0,
+        prompt_loss_weight=0.0,
     ),
 }
 
@@ -192,6 +211,30 @@ def style_target(row: Row, style: str) -> str:
     raise ValueError(f"unknown style {style!r}")
 
 
+# Short, generic tool prompts of the kind instruct models are tuned on ({tools}: a line per tool).
+GENERIC_SYSTEM = [
+    "You are a helpful assistant. You can call these functions:\n{tools}",
+    "# Tools\n{tools}\nUse a tool if one fits the request, otherwise answer.",
+    "Available functions:\n{tools}",
+]
+
+
+def _signature(tool: Any) -> str:
+    """`name(param: type, ...) - description`, enums as `a|b|c`: a compact tool listing."""
+    props = (tool.parameters or {}).get("properties", {})
+    args = []
+    for key, spec in props.items():
+        kind = "|".join(map(str, spec["enum"])) if "enum" in spec else spec.get("type", "any")
+        args.append(f"{key}: {kind}")
+    return f"{tool.name}({', '.join(args)}) - {tool.description}"
+
+
+def generic_system(row: Row, r: random.Random) -> str:
+    """A short generic system message listing the row's tools, one line each."""
+    tools = "\n".join(_signature(t) for t in row.tools)
+    return r.choice(GENERIC_SYSTEM).format(tools=tools)
+
+
 def warmup_examples(recipe: TinyRecipe) -> list[dict[str, Any]]:
     """Prompt/completion pairs of the generic warm-up mix (conversational, like TRL's SFT format)."""
     rows = make_rows(recipe.warmup_rows, seed=recipe.seed + 7, id_prefix="warmup")
@@ -199,9 +242,10 @@ def warmup_examples(recipe: TinyRecipe) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         style = _pick(r, recipe.style_mix if row.target.calls else recipe.response_mix)
-        out.append(
-            {"prompt": render_messages(row), "completion": style_target(row, style), "style": style}
-        )
+        prompt = render_messages(row)
+        if r.random() >= recipe.toolrl_prompt_share:
+            prompt[0] = {"role": "system", "content": generic_system(row, r)}
+        out.append({"prompt": prompt, "completion": style_target(row, style), "style": style})
     return out
 
 
@@ -315,20 +359,26 @@ def build_model(tokenizer, recipe: TinyRecipe):
     return model
 
 
-def _batches(n: int, batch_size: int, steps: int, seed: int) -> Iterator[list[int]]:
+def _batches(lengths: list[int], batch_size: int, steps: int, seed: int) -> Iterator[list[int]]:
+    """Shuffled batches of similar lengths: padding to the longest would waste most of the
+    compute when short generic prompts share a batch with the ~500-token ToolRL prompt."""
     r = random.Random(seed)
-    order: list[int] = []
+    queue: list[list[int]] = []
     for _ in range(steps):
-        if len(order) < batch_size:
-            fresh = list(range(n))
-            r.shuffle(fresh)
-            order += fresh
-        yield order[:batch_size]
-        del order[:batch_size]
+        if not queue:
+            order = list(range(len(lengths)))
+            r.shuffle(order)
+            pool = batch_size * 32
+            for start in range(0, len(order), pool):
+                chunk = sorted(order[start : start + pool], key=lengths.__getitem__)
+                queue += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+            r.shuffle(queue)
+        yield queue.pop()
 
 
 def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe) -> dict[str, Any]:
-    """Supervised warm-up, loss on the completion tokens only; returns a small report."""
+    """Supervised warm-up (loss on the completion, optionally on the prompt too); returns a report
+    whose losses are the completion's."""
     import torch
 
     torch.manual_seed(recipe.seed)
@@ -357,7 +407,8 @@ def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe
     pad = tokenizer.pad_token_id
     model.train()
     losses = []
-    for idx in _batches(len(encoded), recipe.batch_size, recipe.warmup_steps, recipe.seed):
+    lengths = [len(ids) for ids, _ in encoded]
+    for idx in _batches(lengths, recipe.batch_size, recipe.warmup_steps, recipe.seed):
         width = max(len(encoded[i][0]) for i in idx)
         ids = torch.full((len(idx), width), pad, dtype=torch.long)
         labels = torch.full((len(idx), width), -100, dtype=torch.long)
@@ -365,19 +416,27 @@ def warm_up(model, tokenizer, examples: list[dict[str, Any]], recipe: TinyRecipe
             seq, lab = encoded[i]
             ids[row, : len(seq)] = torch.tensor(seq)
             labels[row, : len(lab)] = torch.tensor(lab)
-        # The LM head only where there is a label: the prompt is ~15x the completion.
         # No attention mask: padding is on the right and attention is causal, so real tokens
         # never see it, and without a mask SDPA takes its fast causal path (~4x faster here).
         hidden = model.model(input_ids=ids).last_hidden_state[:, :-1]
         target = labels[:, 1:]
         keep = target != -100
+        # The LM head only where there is a label: the prompt is ~10x the completion.
         loss = torch.nn.functional.cross_entropy(model.lm_head(hidden[keep]), target[keep])
+        completion_loss = loss
+        if recipe.prompt_loss_weight > 0:
+            prompt_target = ids[:, 1:]
+            in_prompt = (target == -100) & (prompt_target != pad)
+            prompt_loss = torch.nn.functional.cross_entropy(
+                model.lm_head(hidden[in_prompt]), prompt_target[in_prompt]
+            )
+            loss = loss + recipe.prompt_loss_weight * prompt_loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
-        losses.append(float(loss.detach()))
+        losses.append(float(completion_loss.detach()))
         if len(losses) % 50 == 0:
             log.info("warm-up step %d/%d loss %.3f", len(losses), recipe.warmup_steps, losses[-1])
     model.eval()

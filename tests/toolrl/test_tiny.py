@@ -125,3 +125,44 @@ def test_response_styles():
     assert style_target(row, "plain") == "Hi."
     assert style_target(row, "no_think") == "<response> Hi. </response>"
     assert style_target(row, "toolrl") == "<think> t </think>\n<response> Hi. </response>"
+
+
+def test_warmup_prompts_mix_toolrl_and_short_generic_system_messages():
+    import dataclasses
+
+    from toolrl.tiny import GENERIC_SYSTEM, warmup_examples
+
+    rec = dataclasses.replace(RECIPES["default"], warmup_rows=200)
+    examples = warmup_examples(rec)
+    toolrl = [
+        e for e in examples if e["prompt"][0]["content"].startswith("You are a helpful multi")
+    ]
+    generic = [e for e in examples if e not in toolrl]
+    # The default recipe puts the ToolRL system message on ~20 % of the prompts.
+    assert 0.1 < len(toolrl) / len(examples) < 0.3
+    heads = tuple(t.split("{tools}")[0] for t in GENERIC_SYSTEM)
+    for ex in generic:
+        system = ex["prompt"][0]["content"]
+        assert system.startswith(heads)
+        assert len(system) < len(toolrl[0]["prompt"][0]["content"]) / 2
+    # Every tool of the row is listed with its parameters (enums spelled out).
+    rows = make_rows(rec.warmup_rows, seed=rec.seed + 7, id_prefix="warmup")
+    row, ex = next((r, e) for r, e in zip(rows, examples, strict=True) if e in generic and r.tools)
+    for tool in row.tools:
+        assert f"{tool.name}(" in ex["prompt"][0]["content"]
+    only_toolrl = warmup_examples(dataclasses.replace(rec, toolrl_prompt_share=1.0))
+    assert all(e["prompt"] == render_messages(r) for e, r in zip(only_toolrl, rows, strict=True))
+
+
+def test_warmup_batches_group_similar_lengths_and_cover_every_example():
+    import random
+
+    from toolrl.tiny import _batches
+
+    r = random.Random(0)
+    lengths = [r.choice([100, 500]) + r.randint(0, 20) for _ in range(1024)]
+    batches = list(_batches(lengths, 16, 64, seed=0))
+    assert sorted(i for b in batches for i in b) == list(range(1024))  # one epoch, no repeats
+    spread = [max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches]
+    # Padding to the batch's longest wastes little: short and long prompts rarely share a batch.
+    assert sum(s > 100 for s in spread) <= 2

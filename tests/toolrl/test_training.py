@@ -6,6 +6,7 @@ One module-scoped smoke run feeds most checks; resume and stop each add one shor
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +112,24 @@ def test_eval_rows_written(smoke):
     assert result.final_eval == {k: v for k, v in evals[-1].items() if k != "step"}
 
 
+def test_eval_samples_explain_the_eval_metrics(smoke):
+    _, out, _ = smoke
+    evals = {e["step"]: e for e in _jsonl(out / "eval.jsonl")}
+    for step, metrics in evals.items():
+        samples = _jsonl(out / "eval_samples" / f"step_{step:06d}.jsonl")
+        assert len(samples) == metrics["eval/rows"]
+        assert {"prompt_id", "kind", "output", "calls", "ground_truth", "rewards", "exact"} <= set(
+            samples[0]
+        )
+        tool = [s for s in samples if s["exact"] is not None]
+        assert metrics["eval/exact_call_accuracy"] == pytest.approx(
+            sum(s["exact"] for s in tool) / len(tool)
+        )
+        assert metrics["eval/mean_total"] == pytest.approx(
+            sum(s["total"] for s in samples) / len(samples)
+        )
+
+
 def test_resume_continues_at_the_saved_step_with_the_same_data(smoke, tmp_path):
     from toolrl.training.engine import train
 
@@ -187,3 +206,35 @@ def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):  # noqa: F811
     assert result.extra["sink_failures"] >= 2
     assert (tmp_path / "checkpoints" / "checkpoint-1" / "optimizer.pt").exists()
     assert (tmp_path / "rollouts" / "step_000001.jsonl").exists()  # the file sink kept going
+
+
+def test_demo_command_prints_before_and_after(tiny_cache, tmp_path):  # noqa: F811
+    """`toolrl demo` end to end on the fast model: table, summary and per-row eval samples."""
+    out = tmp_path / "demo"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolrl.cli",
+            "demo",
+            "--recipe",
+            "fast",
+            "--steps",
+            "2",
+            "--eval-rows",
+            "8",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],  # fmt: skip
+        env={**os.environ, "TOOLRL_CACHE": str(tiny_cache)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "held-out (greedy)" in proc.stdout and "exact-call accuracy" in proc.stdout
+    summary = json.loads((out / "demo_summary.json").read_text())
+    assert summary["steps"] == 2 and summary["status"] == "completed"
+    assert summary["before"]["step"] == 0 and summary["after"]["step"] == 2
+    assert len(_jsonl(out / "eval_samples" / "step_000002.jsonl")) == 8

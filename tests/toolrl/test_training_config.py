@@ -62,7 +62,7 @@ def test_model_length_read_from_a_local_model_dir(tmp_path):
 def test_trl_kwargs_cpu():
     kw = RunConfig.from_preset("cpu-tiny").trl_kwargs("/tmp/out")
     assert kw["use_vllm"] is False and kw["bf16"] is False and kw["gradient_checkpointing"] is False
-    assert kw["logging_steps"] == 1 and kw["steps_per_generation"] == 1 and kw["max_steps"] == 100
+    assert kw["logging_steps"] == 1 and kw["steps_per_generation"] == 1 and kw["max_steps"] == 30
 
 
 def test_trl_kwargs_vllm_colocate_and_server():

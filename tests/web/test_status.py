@@ -56,7 +56,9 @@ def test_status_lists_queued_and_running_runs_of_my_projects_only(
     from toolrl_web.runs import services
 
     monkeypatch.setattr(services, "run_enqueue", lambda *, run_id: None)
-    queued = services.run_create(project=project, user=owner, config=tiny_run_config(name="waiting"))
+    queued = services.run_create(
+        project=project, user=owner, config=tiny_run_config(name="waiting")
+    )
     running = services.run_create(project=project, user=owner, config=tiny_run_config(name="busy"))
     services.run_claim(run_id=running.pk, worker_host="gpu@n1")
     services.run_mark_running(run_id=running.pk, pid=9, output_dir="")

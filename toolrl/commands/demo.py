@@ -25,9 +25,10 @@ ROWS = [
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="run directory (default runs/demo-<time>)")
-    parser.add_argument("--steps", type=int, default=None, help="GRPO steps (preset: 100)")
+    parser.add_argument("--steps", type=int, default=None, help="GRPO steps (preset: 30)")
     parser.add_argument("--recipe", default="default", help="tiny model recipe (default, fast)")
     parser.add_argument("--eval-rows", type=int, default=100, help="held-out rows")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data and the rollouts")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -38,7 +39,11 @@ def format_table(before: dict[str, float], after: dict[str, float]) -> str:
     format rate                         10.0 %     90.0 %    +80.0
     """
     lines = [f"{'held-out (greedy)':32s} {'before':>9s} {'after':>10s} {'change':>8s}"]
-    for key, label, pct in ROWS:
+    prefix = "eval/exact_call_accuracy/"
+    kinds = [
+        (k, f"  exact-call, {k[len(prefix) :]} rows", True) for k in after if k.startswith(prefix)
+    ]
+    for key, label, pct in ROWS[:2] + kinds + ROWS[2:]:
         if key not in before or key not in after:
             continue
         b, a = before[key], after[key]
@@ -50,7 +55,7 @@ def format_table(before: dict[str, float], after: dict[str, float]) -> str:
 
 
 def demo(
-    out: Path, steps: int | None, recipe: str, eval_rows: int, progress: bool
+    out: Path, steps: int | None, recipe: str, eval_rows: int, progress: bool, seed: int = 0
 ) -> dict[str, Any]:
     """Run the demo; returns the summary written to `out/demo_summary.json`."""
     from toolrl.tiny import build_tiny_model
@@ -65,6 +70,7 @@ def demo(
         "model": {"name_or_path": f"tiny:{recipe}"},
         "eval_rows": eval_rows,
         "eval_at_start": True,
+        "seed": seed,
     }
     if steps is not None:
         overrides["grpo"] = {"max_steps": steps}
@@ -94,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"toolrl demo: tiny model '{args.recipe}', synthetic task, GRPO with the ToolRL reward -> {out}"
     )
-    s = demo(out, args.steps, args.recipe, args.eval_rows, progress=not args.no_progress)
+    s = demo(
+        out, args.steps, args.recipe, args.eval_rows, progress=not args.no_progress, seed=args.seed
+    )
     print()
     print(format_table(s["before"], s["after"]))
     print()
@@ -102,4 +110,5 @@ def run(args: argparse.Namespace) -> int:
         f"base model {s['model_seconds']:.0f} s (cached after the first build), "
         f"GRPO {s['steps']} steps + evaluation {s['train_seconds']:.0f} s, total {s['total_seconds']:.0f} s"
     )
+    print(f"every held-out answer, scored row by row: {out / 'eval_samples'}/")
     return 0

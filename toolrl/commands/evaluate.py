@@ -48,13 +48,13 @@ def run(args: argparse.Namespace) -> int:
 
     _silence_libraries()
     tokenizer, model = load_model(RunConfig.model_validate({"model": {"name_or_path": args.model}}))
-    metrics, outputs = evaluate_model(
+    metrics, samples = evaluate_model(
         model, tokenizer, rows, cfg, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size
     )
     if args.outputs:
         with open(args.outputs, "w", encoding="utf-8") as fh:
-            for row, text in zip(rows, outputs, strict=True):
-                fh.write(json.dumps({"id": row.id, "output": text}) + "\n")
+            for sample in samples:
+                fh.write(json.dumps({"id": sample["prompt_id"], **sample}) + "\n")
     if args.json:
         print(json.dumps(metrics))
     else:

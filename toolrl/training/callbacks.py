@@ -66,7 +66,7 @@ class RunCallback(TrainerCallback):
             return
         model = self.trainer.accelerator.unwrap_model(self.trainer.model)
         t0 = time.monotonic()
-        metrics, _ = evaluate_model(
+        metrics, samples = evaluate_model(
             model,
             self.trainer.processing_class,
             self.val_rows,
@@ -79,6 +79,7 @@ class RunCallback(TrainerCallback):
         metrics["eval/seconds"] = round(time.monotonic() - t0, 3)
         self.last_eval_step, self.last_eval = state.global_step, metrics
         self.sink.write_eval(state.global_step, metrics)
+        self.sink.write_eval_samples(state.global_step, samples)
 
     # --- hooks -------------------------------------------------------------------------------
 

@@ -228,11 +228,11 @@ PRESETS: dict[str, dict[str, Any]] = {
             "max_completion_length": 128,
             "epsilon_high": 0.28,
             "beta": 0.0,
-            "max_steps": 100,
+            "max_steps": 30,
         },
         "data": {"synthetic_train": 1000, "synthetic_validation": 100},
-        "eval_every": 20,
-        "checkpoint_every": 20,
+        "eval_every": 10,
+        "checkpoint_every": 10,
     },
 }
 

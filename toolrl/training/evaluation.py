@@ -7,7 +7,11 @@ Metrics (all in [0, 1] except the reward means):
   ground truth (names, keys and values, any order);
 - `eval/decision_accuracy`: called a tool (wrote a `<tool_call>` block) exactly when the ground
   truth does, else answered;
-- `eval/mean_correctness`, `eval/mean_format`, `eval/mean_total`: the reward's means.
+- `eval/mean_correctness`, `eval/mean_format`, `eval/mean_total`: the reward's means;
+- `eval/exact_call_accuracy/<kind>`: exact-call accuracy per row kind, when rows have kinds.
+
+`eval_samples` keeps every row's output and scores; the engine hands them to the sink
+(`eval_samples/step_NNNNNN.jsonl` in the run directory).
 
 Example::
 
@@ -38,28 +42,72 @@ def score_outputs(
     max_steps: int | None = None,
 ) -> dict[str, float]:
     """Evaluation metrics of model outputs against the rows' targets."""
+    return summarize(eval_samples(outputs, rows, cfg, step, max_steps))
+
+
+def eval_samples(
+    outputs: list[str],
+    rows: list[Row],
+    cfg: RewardConfig | None = None,
+    step: int = 0,
+    max_steps: int | None = None,
+) -> list[dict[str, Any]]:
+    """One record per validation row: what the model wrote and how it scored.
+
+    Keys: prompt_id, kind (the row's `meta["kind"]`, if any), output, calls (parsed, or None),
+    ground_truth (ToolRL text), rewards {component: value}, total, format_ok, exact (the calls
+    equal the ground truth's; None for response-only rows), decision_ok (called a tool exactly
+    when the ground truth does), error (why reward was lost, or None).
+    """
     cfg = cfg or RewardConfig.preset("toolrl")
     gts = [render_target(r.target) for r in rows]
     breakdowns = score_batch(outputs, gts, cfg, step=step, max_steps=max_steps)
-    n = len(rows)
-    exact, n_tool, decision = 0, 0, 0
-    for text, gt_text in zip(outputs, gts, strict=True):
+    samples = []
+    for row, text, gt_text, b in zip(rows, outputs, gts, breakdowns, strict=True):
         gt = parse_ground_truth(gt_text)
-        called = TC_OPEN in text
-        decision += called == gt.has_calls
-        if gt.has_calls:
-            n_tool += 1
-            exact += calls_equal(parse_calls(text.strip())[0], gt.calls)
+        calls = parse_calls(text.strip())[0]
+        samples.append(
+            {
+                "prompt_id": row.id,
+                "kind": row.meta.get("kind"),
+                "output": text,
+                "calls": calls,
+                "ground_truth": gt_text,
+                "rewards": dict(b.components),
+                "total": b.total,
+                "format_ok": bool(b.details["format_ok"]),
+                "exact": calls_equal(calls, gt.calls) if gt.has_calls else None,
+                "decision_ok": (TC_OPEN in text) == gt.has_calls,
+                "error": b.details.get("error"),
+            }
+        )
+    return samples
+
+
+def summarize(samples: list[dict[str, Any]]) -> dict[str, float]:
+    """The evaluation metrics of `eval_samples` records.
+
+    `eval/exact_call_accuracy/<kind>` is added per row kind when the rows have kinds (the
+    synthetic task's simple, single, parallel, followup), so a run shows *which* calls it gets.
+    """
+    n = len(samples)
     mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
-    return {
-        "eval/format_rate": mean([bool(b.details["format_ok"]) for b in breakdowns]),
-        "eval/exact_call_accuracy": exact / n_tool if n_tool else 0.0,
-        "eval/decision_accuracy": decision / n if n else 0.0,
-        "eval/mean_correctness": mean([b.components.get("correctness", 0.0) for b in breakdowns]),
-        "eval/mean_format": mean([b.components.get("format", 0.0) for b in breakdowns]),
-        "eval/mean_total": mean([b.total for b in breakdowns]),
+    tool = [s for s in samples if s["exact"] is not None]
+    metrics = {
+        "eval/format_rate": mean([s["format_ok"] for s in samples]),
+        "eval/exact_call_accuracy": mean([s["exact"] for s in tool]),
+        "eval/decision_accuracy": mean([s["decision_ok"] for s in samples]),
+        "eval/mean_correctness": mean([s["rewards"].get("correctness", 0.0) for s in samples]),
+        "eval/mean_format": mean([s["rewards"].get("format", 0.0) for s in samples]),
+        "eval/mean_total": mean([s["total"] for s in samples]),
         "eval/rows": float(n),
     }
+    kinds = sorted({s["kind"] for s in tool if s["kind"]})
+    for kind in kinds:
+        metrics[f"eval/exact_call_accuracy/{kind}"] = mean(
+            [s["exact"] for s in tool if s["kind"] == kind]
+        )
+    return metrics
 
 
 def generate_greedy(
@@ -113,7 +161,8 @@ def evaluate_model(
     batch_size: int = 32,
     step: int = 0,
     max_steps: int | None = None,
-) -> tuple[dict[str, float], list[str]]:
-    """Greedy-decode the rows and score them; returns (metrics, outputs)."""
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Greedy-decode the rows and score them; returns (metrics, per-row samples)."""
     outputs = generate_greedy(model, tokenizer, rows, max_new_tokens, batch_size)
-    return score_outputs(outputs, rows, cfg, step, max_steps), outputs
+    samples = eval_samples(outputs, rows, cfg, step, max_steps)
+    return summarize(samples), samples

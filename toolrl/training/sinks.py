@@ -11,6 +11,8 @@ The engine calls a sink from the training process (rank 0 only):
 - `write_rollouts(step, rollouts)` once per generation round: one dict per completion (see
   `toolrl.training.rollouts`).
 - `write_eval(step, metrics)` after each greedy evaluation (`eval/format_rate`, ...).
+- `write_eval_samples(step, samples)` right after it: one dict per validation row (output,
+  parsed calls, rewards, exact; see `toolrl.training.evaluation.eval_samples`).
 - `on_checkpoint(step, path)` after a checkpoint directory is complete.
 - `stop_requested()` once per step; True makes the run checkpoint and end cleanly.
 - `close(status)` at the end: "completed", "stopped", "time_limit" or "failed".
@@ -57,6 +59,9 @@ class Sink:
     def write_eval(self, step: int, metrics: dict[str, Any]) -> None:
         """Held-out greedy evaluation at `step`."""
 
+    def write_eval_samples(self, step: int, samples: list[dict[str, Any]]) -> None:
+        """What the model wrote for each validation row at `step`, and how it scored."""
+
     def on_checkpoint(self, step: int, path: str) -> None:
         """A complete checkpoint was written to `path`."""
 
@@ -81,7 +86,8 @@ def _clean(value: Any) -> Any:
 
 class FileSink(Sink):
     """The run directory: `metrics.jsonl`, `eval.jsonl`, `rollouts/step_NNNNNN.jsonl`,
-    `checkpoints.jsonl`, `status.json`; a file named `STOP` in it requests a stop."""
+    `eval_samples/step_NNNNNN.jsonl`, `checkpoints.jsonl`, `status.json`; a file named `STOP` in
+    it requests a stop."""
 
     def __init__(self, out_dir: str | Path) -> None:
         self.out = Path(out_dir)
@@ -104,12 +110,19 @@ class FileSink(Sink):
     def write_metrics(self, step: int, metrics: dict[str, Any]) -> None:
         self._append("metrics.jsonl", {"step": step, **metrics})
 
-    def write_rollouts(self, step: int, rollouts: list[dict[str, Any]]) -> None:
-        path = self.out / "rollouts" / f"step_{step:06d}.jsonl"
-        # Overwrite, not append: a resumed run that regenerates a step replaces the old copy.
+    def _write_step_file(self, folder: str, step: int, records: list[dict[str, Any]]) -> None:
+        path = self.out / folder / f"step_{step:06d}.jsonl"
+        path.parent.mkdir(exist_ok=True)
+        # Overwrite, not append: a resumed run that redoes a step replaces the old copy.
         with open(path, "w", encoding="utf-8") as fh:
-            for r in rollouts:
+            for r in records:
                 fh.write(json.dumps(_clean(r)) + "\n")
+
+    def write_rollouts(self, step: int, rollouts: list[dict[str, Any]]) -> None:
+        self._write_step_file("rollouts", step, rollouts)
+
+    def write_eval_samples(self, step: int, samples: list[dict[str, Any]]) -> None:
+        self._write_step_file("eval_samples", step, samples)
 
     def write_eval(self, step: int, metrics: dict[str, Any]) -> None:
         self._append("eval.jsonl", {"step": step, **metrics})
@@ -157,6 +170,9 @@ class SafeSinks(Sink):
 
     def write_eval(self, step: int, metrics: dict[str, Any]) -> None:
         self._call("write_eval", step, metrics)
+
+    def write_eval_samples(self, step: int, samples: list[dict[str, Any]]) -> None:
+        self._call("write_eval_samples", step, samples)
 
     def on_checkpoint(self, step: int, path: str) -> None:
         self._call("on_checkpoint", step, path)
