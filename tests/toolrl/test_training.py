@@ -238,3 +238,34 @@ def test_demo_command_prints_before_and_after(tiny_cache, tmp_path):  # noqa: F8
     assert summary["steps"] == 2 and summary["status"] == "completed"
     assert summary["before"]["step"] == 0 and summary["after"]["step"] == 2
     assert len(_jsonl(out / "eval_samples" / "step_000002.jsonl")) == 8
+
+
+def test_evaluate_command_scores_a_checkpoint_row_by_row(smoke, tmp_path):
+    """`toolrl evaluate CHECKPOINT --outputs F`: metrics on stdout and one scored line per row."""
+    _, out, _ = smoke
+    samples = tmp_path / "samples.jsonl"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolrl.cli",
+            "evaluate",
+            str(out / "checkpoints" / "checkpoint-3"),
+            "--rows",
+            "6",
+            "--max-new-tokens",
+            "24",
+            "--outputs",
+            str(samples),
+            "--json",
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    metrics = json.loads(proc.stdout.strip().splitlines()[-1])
+    rows = _jsonl(samples)
+    assert metrics["eval/rows"] == len(rows) == 6
+    assert {"id", "output", "rewards", "total", "format_ok", "exact"} <= set(rows[0])
+    assert metrics["eval/mean_total"] == pytest.approx(sum(r["total"] for r in rows) / 6)
