@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from toolrl.prompt import format_call, render_messages, render_target
-from toolrl.schema import Row
+from toolrl.schema import Row, ToolSpec
 from toolrl.synthetic import make_rows
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ GENERIC_SYSTEM = [
 ]
 
 
-def _signature(tool: Any) -> str:
+def _signature(tool: ToolSpec) -> str:
     """`name(param: type, ...) - description`, enums as `a|b|c`: a compact tool listing."""
     props = (tool.parameters or {}).get("properties", {})
     args = []

@@ -29,6 +29,17 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _run_module(module: str, *args: str, timeout: int, **kwargs) -> subprocess.CompletedProcess:
+    """`python -m MODULE ARGS...` in a child process, output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
+
+
 @pytest.fixture(scope="module")
 def smoke(fast_model, tmp_path_factory):  # noqa: F811
     from toolrl.training.engine import train
@@ -172,21 +183,11 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
     config_file = tmp_path / "run.json"
     config_file.write_text(cfg.to_json())
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "toolrl.training",
-            str(config_file),
-            "--out",
-            str(out),
-            "--sink",
-            "tests.toolrl.test_training:StopAtStep",
-            "--sink-arg",
-            "step=2",
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
+    proc = _run_module(
+        "toolrl.training",
+        str(config_file),
+        *("--out", str(out)),
+        *("--sink", "tests.toolrl.test_training:StopAtStep", "--sink-arg", "step=2"),
         timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -211,25 +212,11 @@ def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):  # noqa: F811
 def test_demo_command_prints_before_and_after(tiny_cache, tmp_path):  # noqa: F811
     """`toolrl demo` end to end on the fast model: table, summary and per-row eval samples."""
     out = tmp_path / "demo"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "toolrl.cli",
-            "demo",
-            "--recipe",
-            "fast",
-            "--steps",
-            "2",
-            "--eval-rows",
-            "8",
-            "--out",
-            str(out),
-            "--no-progress",
-        ],  # fmt: skip
+    proc = _run_module(
+        "toolrl.cli",
+        *("demo", "--recipe", "fast", "--steps", "2", "--eval-rows", "8"),
+        *("--out", str(out), "--no-progress"),
         env={**os.environ, "TOOLRL_CACHE": str(tiny_cache)},
-        capture_output=True,
-        text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -244,23 +231,10 @@ def test_evaluate_command_scores_a_checkpoint_row_by_row(smoke, tmp_path):
     """`toolrl evaluate CHECKPOINT --outputs F`: metrics on stdout and one scored line per row."""
     _, out, _ = smoke
     samples = tmp_path / "samples.jsonl"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "toolrl.cli",
-            "evaluate",
-            str(out / "checkpoints" / "checkpoint-3"),
-            "--rows",
-            "6",
-            "--max-new-tokens",
-            "24",
-            "--outputs",
-            str(samples),
-            "--json",
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
+    proc = _run_module(
+        "toolrl.cli",
+        *("evaluate", str(out / "checkpoints" / "checkpoint-3")),
+        *("--rows", "6", "--max-new-tokens", "24", "--outputs", str(samples), "--json"),
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
