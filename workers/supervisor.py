@@ -39,8 +39,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
-def training_command(run: Run, config_path: Path, out_dir: Path) -> list[str]:
-    """The engine's entry point; `accelerate launch` when the run asks for several GPUs."""
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def training_command(
+    run: Run, config_path: Path, out_dir: Path, *, port: int | None = None
+) -> list[str]:
+    """The engine's entry point; `accelerate launch` when the run asks for several GPUs.
+
+    Several processes rendezvous on a TCP port of this node. Each run gets a free one (or `port`),
+    so two multi-GPU runs on one node do not both try torchrun's default 29500.
+    """
     engine = [
         str(config_path),
         "--out",
@@ -58,8 +70,15 @@ def training_command(run: Run, config_path: Path, out_dir: Path) -> list[str]:
             sys.executable,
             "-m",
             "accelerate.commands.launch",
+            # Explicit: without it, accelerate falls back to a single process wherever it does
+            # not see several GPUs (on CPU it then trains with the wrong global batch).
+            "--multi_gpu",
             "--num_processes",
             str(processes),
+            "--num_machines",
+            "1",
+            "--main_process_port",
+            str(port or _free_port()),
             "-m",
             "toolrl.training",
             *engine,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -196,6 +197,66 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
     ckpt = out / "checkpoints" / "checkpoint-2"
     assert json.loads((ckpt / "toolrl_checkpoint.json").read_text())["status"] == "stopped"
     assert (ckpt / "optimizer.pt").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_under_accelerate_launch_gather_rollouts_and_stop_together(
+    fast_model,  # noqa: F811
+    tmp_path,
+):
+    """The several-GPU command, run here as two CPU processes (DDP on gloo): the main rank
+    writes every rank's completions, a stop request seen by the main rank stops both at the same
+    step (a rank left behind would hang in the next collective), and only the main rank reports."""
+    cfg = smoke_config(
+        grpo={"max_steps": 6, "num_processes": 2, "per_device_train_batch_size": 4},
+        checkpoint_every=0,
+        eval_every=0,
+    )
+    config_file = tmp_path / "run.json"
+    config_file.write_text(cfg.to_json())
+    out = tmp_path / "run"
+    proc = _run_module(
+        "accelerate.commands.launch",
+        *("--multi_gpu", "--num_processes", "2", "--num_machines", "1"),
+        *("--mixed_precision", "no", "--dynamo_backend", "no"),
+        *("--main_process_port", str(_free_port())),
+        *("-m", "toolrl.training", str(config_file), "--out", str(out)),
+        *("--sink", "tests.toolrl.test_training:StopAtStep", "--sink-arg", "step=2"),
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("stopped at step 2") == 1, proc.stdout
+    assert "find_unused_parameters=True" not in proc.stderr
+    assert json.loads((out / "status.json").read_text())["status"] == "stopped"
+    per_step = [r for r in _jsonl(out / "metrics.jsonl") if "loss" in r]  # not the final summary
+    assert [r["step"] for r in per_step] == [1, 2]
+    for step in (1, 2):
+        rollouts = _jsonl(out / "rollouts" / f"step_{step:06d}.jsonl")
+        assert len(rollouts) == 8  # 4 completions from each rank
+        assert len({r["prompt_id"] for r in rollouts}) == 2  # one GRPO group per rank
+        assert [r["group"] for r in rollouts] == [0] * 4 + [1] * 4
+    assert (out / "checkpoints" / "checkpoint-2" / "optimizer.pt").exists()
+
+
+def test_a_launch_that_does_not_match_the_configuration_is_refused(monkeypatch):
+    from toolrl.training.engine import RunConfigError, _check_process_count
+
+    cfg = smoke_config(grpo={"num_processes": 2, "per_device_train_batch_size": 4})
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    _check_process_count(cfg, 2)  # as configured
+    with pytest.raises(RuntimeError, match="2 processes were launched but only 1 train together"):
+        _check_process_count(cfg, 1)
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    with pytest.raises(RunConfigError, match="grpo.num_processes is 2 but 4 processes"):
+        _check_process_count(cfg, 4)
+    monkeypatch.delenv("WORLD_SIZE")
+    with pytest.raises(RunConfigError, match="launch `accelerate launch --multi_gpu --num_proc"):
+        _check_process_count(cfg, 1)
 
 
 def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):  # noqa: F811

@@ -128,6 +128,54 @@ def test_cancel_while_running_ends_canceled_with_a_checkpoint(workers, project, 
     assert not alive(run.pid)
 
 
+def processes_of(out_dir: str) -> list[int]:
+    """Live processes whose command line names the run directory (launcher and every rank)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if out_dir in cmdline and alive(int(entry)):
+            pids.append(int(entry))
+    return pids
+
+
+def test_two_process_run_writes_every_rank_and_cancels_every_rank(workers, project, owner):
+    """`grpo.num_processes: 2` through the worker: `accelerate launch --multi_gpu` (two CPU ranks,
+    DDP on gloo); the database holds both ranks' completions once, and a cancel checkpoints and
+    ends the launcher and both ranks."""
+    worker = workers()
+    run = launch(
+        project,
+        owner,
+        grpo={"max_steps": 200, "num_processes": 2, "per_device_train_batch_size": 4},
+        checkpoint_every=0,
+    )
+    wait_for(lambda: Run.objects.get(pk=run.pk).last_step >= 2, 300, "two steps", worker)
+    run.refresh_from_db()
+    assert len(processes_of(run.output_dir)) >= 3, "launcher and two ranks"
+    for step in (1, 2):
+        rollouts = Rollout.objects.filter(run=run, step=step)
+        assert rollouts.count() == 8  # 4 per rank, written once by the main rank
+        assert len(set(rollouts.values_list("prompt_id", flat=True))) == 2
+    assert services.run_cancel(run=run) == "stopping"
+    wait_for(
+        lambda: status(run) not in (RunStatus.STOPPING, RunStatus.RUNNING),
+        120,
+        "the run to stop",
+        worker,
+    )
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELED, run.error + train_log(run)
+    assert run.last_checkpoint and os.path.isdir(run.last_checkpoint)
+    assert run.last_checkpoint_step == run.last_step < 200
+    wait_for(lambda: not processes_of(run.output_dir), 30, "every rank to exit")
+
+
 def test_cancel_while_queued_never_starts_training(workers, project, owner):
     run = launch(project, owner)  # the message waits on the broker: no worker yet
     assert services.run_cancel(run=run) == "canceled"

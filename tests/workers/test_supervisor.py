@@ -31,9 +31,25 @@ def test_single_process_runs_the_engine_module_with_the_database_sink():
 
 
 def test_several_gpus_go_through_accelerate_launch():
-    argv = training_command(_run(grpo={"num_processes": 4}), Path("/c.json"), Path("/o"))
-    assert argv[1:6] == ["-m", "accelerate.commands.launch", "--num_processes", "4", "-m"]
-    assert argv[6] == "toolrl.training"
+    argv = training_command(
+        _run(grpo={"num_processes": 4}), Path("/c.json"), Path("/o"), port=29611
+    )
+    assert argv[1:11] == [
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        *("--num_processes", "4", "--num_machines", "1", "--main_process_port", "29611"),
+        "-m",
+    ]
+    assert argv[11] == "toolrl.training"
+
+
+def test_each_multi_process_run_gets_its_own_rendezvous_port():
+    ports = {
+        training_command(_run(grpo={"num_processes": 2}), Path("/c.json"), Path("/o"))[9]
+        for _ in range(3)
+    }
+    assert all(p.isdigit() and int(p) > 0 for p in ports) and "29500" not in ports
 
 
 def test_a_continuation_resumes_from_its_checkpoint():

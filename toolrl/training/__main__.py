@@ -43,14 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     sinks = []
     if args.sink:
         sinks.append(load_sink(args.sink, parse_sink_args(args.sink_arg)))
-    from toolrl.training.engine import train
+    from toolrl.training.engine import RunConfigError, train
 
     try:
         result = train(cfg, args.out, sinks=sinks, resume_from=args.resume, progress=args.progress)
+    except RunConfigError as exc:
+        print(f"invalid run configuration: {exc}", file=sys.stderr)
+        return 2
     except Exception:
         logging.getLogger("toolrl.training").exception("training failed")
         return 1
-    print(f"{result.status} at step {result.step}; run directory {result.out_dir}")
+    if result.main_process:
+        print(f"{result.status} at step {result.step}; run directory {result.out_dir}")
     return 0
 
 

@@ -484,6 +484,9 @@ class RunConfig(BaseModel):
             "use_cpu": self.device == "cpu",
             "remove_unused_columns": False,
             "disable_tqdm": True,
+            # Every parameter gets a gradient; the default (True without gradient checkpointing)
+            # makes DDP walk the autograd graph again every step and warn about it.
+            "ddp_find_unused_parameters": False,
         }
         if self.uses_vllm:
             kw["use_vllm"] = True

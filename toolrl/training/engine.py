@@ -32,6 +32,11 @@ from toolrl.training.sinks import FileSink, SafeSinks, Sink
 log = logging.getLogger(__name__)
 
 
+class RunConfigError(ValueError):
+    """The configuration cannot run as launched (found once the model or the launcher is known);
+    the message names the field."""
+
+
 @dataclass
 class RunResult:
     """How a run ended."""
@@ -47,6 +52,8 @@ class RunResult:
     train_rows: int = 0
     skipped_rows: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    main_process: bool = True
+    """False in the other ranks of an `accelerate launch` run (they write nothing)."""
 
 
 def latest_checkpoint(out_dir: str | Path) -> str | None:
@@ -90,6 +97,35 @@ def _silence_libraries() -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"(transformers|trl|torch)\..*")
 
 
+def _is_main_process() -> bool:
+    """Rank 0 (or a plain single process), read from the launcher's environment.
+
+    The trainer's accelerator is built later; torchrun sets RANK for every rank, MPI launchers
+    (accelerate's multi-CPU path) their own variables.
+    """
+    for name in ("RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK"):
+        if os.environ.get(name, "").strip():
+            return int(os.environ[name]) == 0
+    return True
+
+
+def _check_process_count(cfg: RunConfig, world_size: int) -> None:
+    """The launch must match `grpo.num_processes`: batch sizes are derived from it, and a
+    mismatch would train with another global batch than the configuration says."""
+    launched = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    if launched != world_size:
+        raise RuntimeError(
+            f"{launched} processes were launched but only {world_size} train together "
+            "(the distributed backend did not start); see docs/training.md, several processes"
+        )
+    if world_size != cfg.grpo.num_processes:
+        raise RunConfigError(
+            f"grpo.num_processes is {cfg.grpo.num_processes} but {world_size} processes were "
+            f"launched; set grpo.num_processes: {world_size} or launch "
+            f"`accelerate launch --multi_gpu --num_processes {cfg.grpo.num_processes}`"
+        )
+
+
 def _filter_long(
     tokenizer: Any, records: list[dict[str, Any]], limit: int
 ) -> tuple[list[dict[str, Any]], int]:
@@ -130,6 +166,7 @@ def train(
     """
     t_start = time.monotonic()
     _silence_libraries()
+    import torch
     from datasets import Dataset
     from peft import LoraConfig
     from transformers import PrinterCallback, ProgressCallback, set_seed
@@ -144,8 +181,12 @@ def train(
         resume_from = latest_checkpoint(out)
         if resume_from is None:
             raise FileNotFoundError(f"no checkpoint to resume in {out / 'checkpoints'}")
-    (out / "config.json").write_text(cfg.to_json())
-    sink = SafeSinks([FileSink(out), *(sinks or [])])
+    # Under `accelerate launch` every rank runs this function; only the main one writes the run
+    # directory and talks to the sinks (the trainer gathers rollouts and metrics onto it).
+    main = _is_main_process()
+    sink = SafeSinks([FileSink(out), *(sinks or [])] if main else [])
+    if main:
+        (out / "config.json").write_text(cfg.to_json())
     set_seed(cfg.seed)
 
     # 1. rows
@@ -159,7 +200,7 @@ def train(
     if skipped:
         log.warning("left out %d training rows longer than grpo.max_prompt_length", skipped)
     if not records:
-        raise ValueError("grpo.max_prompt_length: every training prompt is longer than this")
+        raise RunConfigError("grpo.max_prompt_length: every training prompt is longer than this")
     val_ids = {
         r["prompt_id"]
         for r in _filter_long(tokenizer, to_records(val_rows), cfg.grpo.max_prompt_length)[0]
@@ -171,7 +212,12 @@ def train(
     reward_state = RewardState(reward_cfg, tokenizer.eos_token_id, capture=cfg.log_rollouts)
 
     # 4. trainer
-    args = GRPOConfig(**cfg.trl_kwargs(str(out / "checkpoints")))
+    trl_kwargs = cfg.trl_kwargs(str(out / "checkpoints"))
+    if cfg.device == "auto" and not torch.cuda.is_available():
+        # Say so: under torchrun, "not CPU" with no GPU leaves every rank training on its own.
+        trl_kwargs["use_cpu"] = True
+    args = GRPOConfig(**trl_kwargs)
+    _check_process_count(cfg, args.world_size)
     callback = RunCallback(cfg, sink, reward_state, val_rows, start_time=t_start)
     lora = cfg.lora_kwargs()
     trainer = GRPOTrainer(
@@ -218,4 +264,5 @@ def train(
         train_rows=len(records),
         skipped_rows=skipped,
         extra={"sink_failures": sink.failures},
+        main_process=main,
     )
