@@ -205,42 +205,55 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_processes_under_accelerate_launch_gather_rollouts_and_stop_together(
+def test_two_processes_under_accelerate_launch_gather_stop_together_and_resume(
     fast_model,  # noqa: F811
     tmp_path,
 ):
     """The several-GPU command, run here as two CPU processes (DDP on gloo): the main rank
     writes every rank's completions, a stop request seen by the main rank stops both at the same
-    step (a rank left behind would hang in the next collective), and only the main rank reports."""
+    step (a rank left behind would hang in the next collective), only the main rank reports, and
+    both ranks resume from the checkpoint (each from its own RNG state)."""
     cfg = smoke_config(
-        grpo={"max_steps": 6, "num_processes": 2, "per_device_train_batch_size": 4},
+        grpo={"max_steps": 4, "num_processes": 2, "per_device_train_batch_size": 4},
         checkpoint_every=0,
         eval_every=0,
     )
     config_file = tmp_path / "run.json"
     config_file.write_text(cfg.to_json())
     out = tmp_path / "run"
-    proc = _run_module(
-        "accelerate.commands.launch",
-        *("--multi_gpu", "--num_processes", "2", "--num_machines", "1"),
-        *("--mixed_precision", "no", "--dynamo_backend", "no"),
-        *("--main_process_port", str(_free_port())),
-        *("-m", "toolrl.training", str(config_file), "--out", str(out)),
-        *("--sink", "tests.toolrl.test_training:StopAtStep", "--sink-arg", "step=2"),
-        timeout=300,
-    )
+
+    def launch(*engine_args: str) -> subprocess.CompletedProcess:
+        return _run_module(
+            "accelerate.commands.launch",
+            *("--multi_gpu", "--num_processes", "2", "--num_machines", "1"),
+            *("--mixed_precision", "no", "--dynamo_backend", "no"),
+            *("--main_process_port", str(_free_port())),
+            *("-m", "toolrl.training", str(config_file), "--out", str(out), *engine_args),
+            timeout=300,
+        )
+
+    proc = launch("--sink", "tests.toolrl.test_training:StopAtStep", "--sink-arg", "step=2")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("stopped at step 2") == 1, proc.stdout
     assert "find_unused_parameters=True" not in proc.stderr
     assert json.loads((out / "status.json").read_text())["status"] == "stopped"
     per_step = [r for r in _jsonl(out / "metrics.jsonl") if "loss" in r]  # not the final summary
     assert [r["step"] for r in per_step] == [1, 2]
-    for step in (1, 2):
+    checkpoint = out / "checkpoints" / "checkpoint-2"
+    assert {"optimizer.pt", "rng_state_0.pth", "rng_state_1.pth"} <= {
+        p.name for p in checkpoint.iterdir()
+    }
+
+    proc = launch("--resume", str(checkpoint))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("completed at step 4") == 1, proc.stdout
+    per_step = [r for r in _jsonl(out / "metrics.jsonl") if "loss" in r]
+    assert [r["step"] for r in per_step] == [1, 2, 3, 4]  # continued, did not start over
+    for step in (1, 2, 3, 4):
         rollouts = _jsonl(out / "rollouts" / f"step_{step:06d}.jsonl")
         assert len(rollouts) == 8  # 4 completions from each rank
         assert len({r["prompt_id"] for r in rollouts}) == 2  # one GRPO group per rank
         assert [r["group"] for r in rollouts] == [0] * 4 + [1] * 4
-    assert (out / "checkpoints" / "checkpoint-2" / "optimizer.pt").exists()
 
 
 def test_a_launch_that_does_not_match_the_configuration_is_refused(monkeypatch):

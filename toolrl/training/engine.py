@@ -216,6 +216,10 @@ def train(
     if cfg.device == "auto" and not torch.cuda.is_available():
         # Say so: under torchrun, "not CPU" with no GPU leaves every rank training on its own.
         trl_kwargs["use_cpu"] = True
+    if trl_kwargs["use_cpu"]:
+        # Several CPU ranks get the device "cpu:0" from accelerate, and transformers resumes the
+        # optimizer with map_location=args.device, which torch.load cannot map ("cpu:0").
+        os.environ.setdefault("ACCELERATE_TORCH_DEVICE", "cpu")
     args = GRPOConfig(**trl_kwargs)
     _check_process_count(cfg, args.world_size)
     callback = RunCallback(cfg, sink, reward_state, val_rows, start_time=t_start)
