@@ -156,6 +156,39 @@ def test_resume_continues_at_the_saved_step_with_the_same_data(smoke, tmp_path):
     assert _jsonl(tmp_path / "metrics.jsonl")[0]["weights/format"] == pytest.approx(1 / 3)
 
 
+def test_lora_run_trains_only_the_adapter_and_resumes(fast_model, tmp_path):  # noqa: F811
+    """`model.lora`: checkpoints hold the adapter (not the base weights), the adapter moves, the
+    base model on disk is untouched, evaluation runs on the adapted model, and a resume continues
+    from the adapter checkpoint."""
+    from safetensors.torch import load_file
+
+    from toolrl.training.engine import train
+
+    base_before = load_file(fast_model / "model.safetensors")
+    cfg = smoke_config(model={"name_or_path": "tiny:fast", "lora": {"r": 4, "alpha": 8}})
+    out = tmp_path / "lora"
+    result = train(cfg, out)
+    assert (result.status, result.step) == ("completed", 3)
+    ckpt = out / "checkpoints" / "checkpoint-3"
+    names = {p.name for p in ckpt.iterdir()}
+    assert {"adapter_model.safetensors", "adapter_config.json", "optimizer.pt"} <= names
+    assert "model.safetensors" not in names
+    adapter = load_file(ckpt / "adapter_model.safetensors")
+    assert adapter and all("lora_" in k for k in adapter)
+    # peft starts lora_B at zero: a non-zero B means the adapter was trained.
+    assert any(v.abs().sum() > 0 for k, v in adapter.items() if "lora_B" in k)
+    base_after = load_file(fast_model / "model.safetensors")
+    assert all((base_before[k] == base_after[k]).all() for k in base_before)
+    assert [r["step"] for r in _jsonl(out / "eval.jsonl")] == [0, 2, 3]
+
+    resumed = train(
+        cfg, tmp_path / "resumed", resume_from=str(out / "checkpoints" / "checkpoint-2")
+    )
+    assert (resumed.status, resumed.step) == ("completed", 3)
+    steps = [r["step"] for r in _jsonl(tmp_path / "resumed" / "metrics.jsonl") if "reward" in r]
+    assert steps == [3]
+
+
 class StopAtStep(Sink):
     """Requests a stop once `step` metrics were seen (plugged via --sink in the test below)."""
 
