@@ -180,6 +180,19 @@ def test_lora_run_trains_only_the_adapter_and_resumes(fast_model, tmp_path):  # 
     base_after = load_file(fast_model / "model.safetensors")
     assert all((base_before[k] == base_after[k]).all() for k in base_before)
     assert [r["step"] for r in _jsonl(out / "eval.jsonl")] == [0, 2, 3]
+    # What `toolrl evaluate CHECKPOINT` loads: the base named in adapter_config.json + the adapter.
+    from toolrl.training.config import RunConfig
+    from toolrl.training.engine import load_model
+
+    _, model = load_model(RunConfig.model_validate({"model": {"name_or_path": str(ckpt)}}))
+    # peft saves "base_model.model.X.lora_B.weight"; loaded it is "X.lora_B.default.weight".
+    loaded = model.state_dict()
+    saved_b = {
+        k.removeprefix("base_model.model.").replace(".lora_B.", ".lora_B.default."): v
+        for k, v in adapter.items()
+        if "lora_B" in k
+    }
+    assert saved_b and all((loaded[k] == v).all() for k, v in saved_b.items())
 
     resumed = train(
         cfg, tmp_path / "resumed", resume_from=str(out / "checkpoints" / "checkpoint-2")
