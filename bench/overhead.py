@@ -5,9 +5,9 @@
 Both paths train the cached tiny model on the same synthetic rows with the same `GRPOConfig`
 (from `RunConfig.trl_kwargs`), evaluation and checkpoints off, in one process, after a
 warm-up, bare first in odd rounds and ours first in even ones. Bare TRL: `GRPOTrainer` with two
-plain reward functions (format, correctness) and nothing else. Ours: `toolrl.training.engine.train`, i.e. the shared
-scoring pass, sub-score metrics, reward-weight schedule, rollout capture and the file sink
-writing metrics and rollouts every step. Prints the ratio ours / bare (aim <= 1.03).
+plain reward functions (format, correctness) and nothing else. Ours:
+`toolrl.training.engine.train`, i.e. the shared scoring pass, sub-score metrics, reward-weight
+schedule, rollout capture and the file sink writing metrics and rollouts every step. Prints the ratio ours / bare (aim <= 1.03).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ _started: list[subprocess.Popen] = []
 _cleanups: list = []
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -61,7 +61,7 @@ def _start_postgres() -> str:
     if os.geteuid() == 0:  # initdb refuses to run as root
         shutil.chown(data, user="postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [*prefix, initdb, "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"],
         check=True,
@@ -93,7 +93,7 @@ def _start_redis() -> str:
             "REDIS_URL is not set and redis-server is not installed: "
             "install redis-server or set REDIS_URL=redis://HOST:6379/0"
         )
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

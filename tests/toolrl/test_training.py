@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.services import free_port
 from tests.toolrl.conftest_training import fast_model, smoke_config, tiny_cache  # noqa: F401
 from toolrl.training.sinks import Sink
 
@@ -245,12 +245,6 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
     assert (ckpt / "optimizer.pt").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_two_processes_under_accelerate_launch_gather_stop_together_and_resume(
     fast_model,  # noqa: F811
     tmp_path,
@@ -273,7 +267,7 @@ def test_two_processes_under_accelerate_launch_gather_stop_together_and_resume(
             "accelerate.commands.launch",
             *("--multi_gpu", "--num_processes", "2", "--num_machines", "1"),
             *("--mixed_precision", "no", "--dynamo_backend", "no"),
-            *("--main_process_port", str(_free_port())),
+            *("--main_process_port", str(free_port())),
             *("-m", "toolrl.training", str(config_file), "--out", str(out), *engine_args),
             timeout=300,
         )

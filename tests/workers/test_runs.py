@@ -15,6 +15,7 @@ import time
 import pytest
 
 from tests.conftest import child_env, start_worker, tiny_run_config
+from tests.services import free_port
 from toolrl_web.runs import selectors, services
 from toolrl_web.runs.models import Artifact, EvalRow, MetricRow, Rollout, Run, RunStatus
 
@@ -79,6 +80,19 @@ def launch(project, owner, **overrides) -> Run:
     return services.run_create(project=project, user=owner, config=tiny_run_config(**overrides))
 
 
+def cancel_and_wait(run: Run, worker) -> Run:
+    """Cancel a running run, wait until it has left running/stopping, and reload it."""
+    assert services.run_cancel(run=Run.objects.get(pk=run.pk)) == "stopping"
+    wait_for(
+        lambda: status(run) not in (RunStatus.STOPPING, RunStatus.RUNNING),
+        120,
+        "the run to stop",
+        worker,
+    )
+    run.refresh_from_db()
+    return run
+
+
 def test_run_finishes_with_everything_in_the_database_and_one_process_for_two_messages(
     workers, project, owner
 ):
@@ -114,14 +128,7 @@ def test_cancel_while_running_ends_canceled_with_a_checkpoint(workers, project, 
     worker = workers()
     run = launch(project, owner, grpo={"max_steps": 200}, checkpoint_every=0)
     wait_for(lambda: Run.objects.get(pk=run.pk).last_step >= 1, 300, "the first step", worker)
-    assert services.run_cancel(run=Run.objects.get(pk=run.pk)) == "stopping"
-    wait_for(
-        lambda: status(run) not in (RunStatus.STOPPING, RunStatus.RUNNING),
-        120,
-        "the run to stop",
-        worker,
-    )
-    run.refresh_from_db()
+    run = cancel_and_wait(run, worker)
     assert run.status == RunStatus.CANCELED, run.error + train_log(run)
     assert run.last_step < 200 and run.last_checkpoint and os.path.isdir(run.last_checkpoint)
     assert run.last_checkpoint_step == run.last_step
@@ -162,14 +169,7 @@ def test_two_process_run_writes_every_rank_and_cancels_every_rank(workers, proje
         rollouts = Rollout.objects.filter(run=run, step=step)
         assert rollouts.count() == 8  # 4 per rank, written once by the main rank
         assert len(set(rollouts.values_list("prompt_id", flat=True))) == 2
-    assert services.run_cancel(run=run) == "stopping"
-    wait_for(
-        lambda: status(run) not in (RunStatus.STOPPING, RunStatus.RUNNING),
-        120,
-        "the run to stop",
-        worker,
-    )
-    run.refresh_from_db()
+    run = cancel_and_wait(run, worker)
     assert run.status == RunStatus.CANCELED, run.error + train_log(run)
     assert run.last_checkpoint and os.path.isdir(run.last_checkpoint)
     assert run.last_checkpoint_step == run.last_step < 200
@@ -226,12 +226,6 @@ def test_worker_killed_mid_run_is_reaped_and_resumed_from_its_checkpoint(workers
     assert joined[:10] == list(range(1, 11))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _redis(port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
@@ -255,7 +249,7 @@ def _redis(port: int) -> subprocess.Popen:
 def test_broker_restart_mid_run_does_not_disturb_training(workers, project, owner):
     from workers.celery_app import app
 
-    port = _free_port()
+    port = free_port()
     broker = _redis(port)
     url = f"redis://127.0.0.1:{port}/0"
     try:
