@@ -185,8 +185,6 @@ def train(
     # directory and talks to the sinks (the trainer gathers rollouts and metrics onto it).
     main = _is_main_process()
     sink = SafeSinks([FileSink(out), *(sinks or [])] if main else [])
-    if main:
-        (out / "config.json").write_text(cfg.to_json())
     set_seed(cfg.seed)
 
     # 1. rows
@@ -222,6 +220,9 @@ def train(
         os.environ.setdefault("ACCELERATE_TORCH_DEVICE", "cpu")
     args = GRPOConfig(**trl_kwargs)
     _check_process_count(cfg, args.world_size)
+    if main:
+        # Only now: a configuration refused above leaves no run directory content behind.
+        (out / "config.json").write_text(cfg.to_json())
     callback = RunCallback(cfg, sink, reward_state, val_rows, start_time=t_start)
     lora = cfg.lora_kwargs()
     trainer = GRPOTrainer(
