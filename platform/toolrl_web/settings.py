@@ -108,6 +108,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # The charting library's JavaScript, served from its installed package.
+    "toolrl_web.staticfinders.PackageFileFinder",
+]
 WHITENOISE_USE_FINDERS = DEBUG  # serve straight from the apps' folders without collectstatic
 MEDIA_ROOT = UPLOADS_DIR
 MEDIA_URL = "uploads/"
