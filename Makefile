@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install worker web lint format bench clean
+.PHONY: demo test system install worker web lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python scripts/run_demo.py
 
-test: install
+# The system packages first (redis-server, PostgreSQL, chromium, docker-compose, psql): installed
+# when possible, otherwise one line says what is missing and how to install it, before pytest.
+system:
+	@bash scripts/setup-system.sh
+
+test: system install
 	$(BIN)/python -m pytest
 
 # A worker for one queue on this machine, e.g. `make worker QUEUES=gpu`.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +13,32 @@ from urllib.parse import quote
 
 import pytest
 
+from tests import programs, shared_data
+from tests.programs import program_path
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- what was skipped for something missing ------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Count the tests skipped for missing shared data and for missing programs, so a green run
+    on a bare clone says plainly what it did not check."""
+    counts = {shared_data.SKIP_REASON_PREFIX: 0, programs.SKIP_REASON_PREFIX: 0}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        for prefix in counts:
+            if prefix in reason:
+                counts[prefix] += 1
+    shared, program = counts.values()
+    terminalreporter.write_sep("-", "skipped for something missing")
+    terminalreporter.write_line(
+        f"{shared} skipped: shared data absent (set TOOLRL_SHARED_DIR to the folder holding data/)"
+    )
+    terminalreporter.write_line(
+        f"{program} skipped: program missing (`make test` installs the system packages)"
+    )
 
 
 # --- the cast ------------------------------------------------------------------------------
@@ -164,21 +188,18 @@ def celery_worker(transactional_db, tmp_path):
 
 # --- a real browser ------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
 
 @pytest.fixture
 def browser_page():
     """A Playwright page in Debian's headless Chromium (no browser download needed)."""
-    if not CHROMIUM:
-        pytest.fail("chromium is not installed: apt-get install chromium (.ci/run does)")
+    chromium = program_path("chromium", "chromium-browser", package="chromium")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop; Django refuses ORM calls from a thread with one.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=[
                 "--no-sandbox",
                 "--disable-gpu",

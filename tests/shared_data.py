@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -22,15 +23,19 @@ def require_all() -> bool:
     return os.environ.get("TOOLRL_TESTS_REQUIRE_ALL", "") not in ("", "0")
 
 
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the calling test for something missing, or fail it under TOOLRL_TESTS_REQUIRE_ALL."""
+    if require_all():
+        pytest.fail(f"{reason}; TOOLRL_TESTS_REQUIRE_ALL forbids this skip", pytrace=False)
+    pytest.skip(reason)
+
+
 def shared_path(*parts: str) -> Path:
     """The path of a shared data file; skips the calling test (fails in CI) when absent."""
     path = DATA.joinpath(*parts)
     if path.exists():
         return path
-    reason = (
+    skip_or_fail(
         f"{SKIP_REASON_PREFIX}: {path} not found "
         "(set TOOLRL_SHARED_DIR to the folder that holds data/)"
     )
-    if require_all():
-        pytest.fail(f"{reason}; TOOLRL_TESTS_REQUIRE_ALL forbids this skip", pytrace=False)
-    pytest.skip(reason)

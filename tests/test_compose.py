@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.programs import program_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_compose_file_validates():
-    binary = shutil.which("docker-compose")
-    if binary is None:
-        pytest.fail(
-            "docker-compose is not installed: apt-get install docker-compose (.ci/run does)"
-        )
+    binary = program_path("docker-compose", package="docker-compose")
     result = subprocess.run(
         [binary, "-f", "docker-compose.yml", "config", "-q"],
         cwd=ROOT,

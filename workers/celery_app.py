@@ -20,7 +20,6 @@ add_platform_to_path()
 
 import django  # noqa: E402
 from celery import Celery  # noqa: E402
-from kombu import Queue  # noqa: E402
 
 from toolrl_web.errors import run_with_clear_errors  # noqa: E402
 
@@ -28,23 +27,21 @@ run_with_clear_errors(django.setup)
 
 from django.conf import settings  # noqa: E402
 
-app = Celery("toolrl")
+from toolrl_web.tasks import broker_settings  # noqa: E402
 
-_on_redis = settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+# The worker imports the task module once this one is fully loaded (a string, not an import,
+# so the two modules never import each other).
+app = Celery("toolrl", include=["workers.tasks"])
 
+# Broker, queues and serializer come from the web side's client, so what it sends by name is
+# what the workers consume.
 app.conf.update(
-    broker_url=settings.CELERY_BROKER_URL,
-    result_backend=settings.CELERY_RESULT_BACKEND,
+    **broker_settings(),
     broker_connection_retry_on_startup=True,
-    task_queues=[Queue("cpu"), Queue("gpu")],
-    task_default_queue="cpu",
     task_routes={"workers.tasks.run_train": {"queue": "gpu"}},
-    task_serializer="json",
-    accept_content=["json"],
-    result_serializer="json",
-    result_expires=3600,
     worker_prefetch_multiplier=1,
-    worker_disable_prefetch=_on_redis,  # Redis only (Celery >= 5.6)
+    # Redis only (Celery >= 5.6)
+    worker_disable_prefetch=settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")),
     task_acks_late=False,
     task_reject_on_worker_lost=False,
     worker_max_tasks_per_child=1,
@@ -55,11 +52,5 @@ app.conf.update(
     worker_send_task_events=False,
     worker_hijack_root_logger=False,
 )
-if _on_redis:
-    # Nothing waits unacknowledged (early ack, no prefetch), so the visibility timeout only matters
-    # for messages lost in flight; keep it above any plausible gap rather than the 1 h default.
-    app.conf.broker_transport_options = {"visibility_timeout": 12 * 3600}
-
-app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
 
 import workers.heartbeat  # noqa: E402,F401  (connects the worker signals)

@@ -90,13 +90,11 @@ class DatabaseSink(Sink):
     # --- the Sink interface ----------------------------------------------------------------
 
     def start(self, info: dict[str, Any]) -> None:
-        from toolrl_web.runs.models import Run
+        from toolrl_web.runs.services import run_record_start
 
-        max_steps = info.get("max_steps")
-        if max_steps:
-            self._attempt(
-                "start", lambda: Run.objects.filter(pk=self.run_id).update(max_steps=max_steps)
-            )
+        self._attempt(
+            "start", run_record_start, run_id=self.run_id, max_steps=info.get("max_steps")
+        )
 
     def write_metrics(self, step: int, metrics: dict[str, Any]) -> None:
         self.pending_metrics.append((int(step), dict(metrics)))
@@ -132,11 +130,12 @@ class DatabaseSink(Sink):
         self._last_stop_check = now
         from django.db import close_old_connections
 
-        from toolrl_web.runs.models import FINAL_STATUSES, Run, RunStatus
+        from toolrl_web.runs.models import FINAL_STATUSES, RunStatus
+        from toolrl_web.runs.selectors import run_status
 
         try:
             close_old_connections()
-            status = Run.objects.values_list("status", flat=True).get(pk=self.run_id)
+            status = run_status(run_id=self.run_id)
         except Exception as exc:  # noqa: BLE001 - an unreachable database never stops training
             log.warning("run %s: stop flag not readable (%s)", self.run_id, exc)
             return False
@@ -144,8 +143,7 @@ class DatabaseSink(Sink):
         return self._stop
 
     def close(self, status: str = "completed") -> None:
-        from toolrl_web.runs.models import Run
-        from toolrl_web.runs.services import WALL_TIME_REASON
+        from toolrl_web.runs.services import run_record_wall_time_stop
 
         for delay in (0, 1, 2, 4, 8):
             time.sleep(delay)
@@ -153,7 +151,4 @@ class DatabaseSink(Sink):
             if not (self.pending_metrics or self.pending_rollouts or self.pending_other):
                 break
         if status == "time_limit":
-            self._attempt(
-                "stop reason",
-                lambda: Run.objects.filter(pk=self.run_id).update(stop_reason=WALL_TIME_REASON),
-            )
+            self._attempt("stop reason", run_record_wall_time_stop, run_id=self.run_id)

@@ -24,8 +24,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections
 
-from toolrl_web.runs import services
-from toolrl_web.runs.models import FINAL_STATUSES, Run, RunStatus
+from toolrl_web.runs import selectors, services
+from toolrl_web.runs.models import FINAL_STATUSES, Run, RunStatus, StopReason
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,24 +93,58 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
-def _tail(path: Path, lines: int = 40) -> str:
+# The training entry point writes, on any failure, the one line a user should see here (its
+# traceback, if any, goes to the log); see docs/training.md.
+ERROR_FILE = "error.txt"
+MAX_ERROR_CHARS = 2000
+
+
+def _lines(path: Path, *, tail_bytes: int = 64 * 1024) -> list[str]:
+    """The non-blank lines of the file's last `tail_bytes` (a training log can be large)."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        with path.open("rb") as fh:
+            fh.seek(max(0, path.stat().st_size - tail_bytes))
+            text = fh.read().decode(errors="replace")
     except OSError:
-        return ""
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _how_it_ended(exit_code: int) -> str:
+    if exit_code < 0:
+        try:
+            return f"training was killed by {signal.Signals(-exit_code).name}"
+        except ValueError:
+            pass
+    return f"training exited with status {exit_code}"
+
+
+def failure_message(out_dir: Path, exit_code: int) -> str:
+    """What the run page shows for a failed training: the engine's own one-line message, or
+    how the process ended and the last line of its log when it could not write one."""
+    written = _lines(out_dir / ERROR_FILE, tail_bytes=MAX_ERROR_CHARS * 4)
+    if written:
+        message = written[0]
+    else:
+        log_lines = _lines(out_dir / "train.log")
+        message = _how_it_ended(exit_code)
+        if log_lines:
+            message += f"; last log line: {log_lines[-1]}"
+    return message[:MAX_ERROR_CHARS]
 
 
 def supervise(run_id: int, *, worker_host: str = "") -> str:
     """Run one training to its end; returns the final status (or why nothing was done)."""
     worker_host = worker_host or socket.gethostname()
     if not services.run_claim(run_id=run_id, worker_host=worker_host):
-        status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
+        status = selectors.run_status(run_id=run_id)
         log.info("run %s not claimed (status %s): nothing to do", run_id, status)
         return f"not claimed ({status})"
 
-    run = Run.objects.get(pk=run_id)
+    run = selectors.run_get(run_id=run_id)
     out_dir = Path(settings.ARTIFACTS_DIR) / "runs" / str(run.pk)
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / ERROR_FILE).unlink(missing_ok=True)  # only this launch's failure counts
     config_path = out_dir / "run_config.json"
     config_path.write_text(json.dumps(run.config, indent=2))
     log_path = out_dir / "train.log"
@@ -130,7 +164,7 @@ def supervise(run_id: int, *, worker_host: str = "") -> str:
         # Canceled between the claim and the start: stop the child we just started.
         _signal_group(proc.pid, signal.SIGTERM)
     exit_code = _watch(run, proc)
-    error = "" if exit_code == 0 else f"training exited with status {exit_code}\n{_tail(log_path)}"
+    error = "" if exit_code == 0 else failure_message(out_dir, exit_code)
     return _finish_with_retries(run_id, exit_code, error)
 
 
@@ -151,7 +185,7 @@ def _watch(run: Run, proc: subprocess.Popen) -> int:
                 status, cancel_at = state
                 if max_wall and now - started > max_wall + settings.RUN_STOP_GRACE_SECONDS:
                     # The engine stops itself at the wall time; this is the backstop.
-                    if services.run_request_stop(run_id=run.pk, reason=services.WALL_TIME_REASON):
+                    if services.run_request_stop(run_id=run.pk, reason=StopReason.WALL_TIME):
                         status, cancel_at = RunStatus.STOPPING, time.time()
                 stop_since = _stop_since(status, cancel_at)
                 if stop_since is not None:
@@ -170,8 +204,7 @@ def _beat(run_id: int):
     try:
         close_old_connections()
         services.run_heartbeat(run_id=run_id)
-        row = Run.objects.values_list("status", "cancel_requested_at").get(pk=run_id)
-        return row[0], (row[1].timestamp() if row[1] else None)
+        return selectors.run_stop_state(run_id=run_id)
     except Exception as exc:  # noqa: BLE001 - a database blip must not stop the training
         log.warning("run %s: heartbeat not written (%s)", run_id, exc)
         from django.db import connection

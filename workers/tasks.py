@@ -20,11 +20,3 @@ def run_train(run_id: int) -> str:
     from workers.supervisor import supervise
 
     return supervise(int(run_id), worker_host=run_train.request.hostname or "")
-
-
-@app.task(name="workers.tasks.reap_stale_runs", queue="cpu")
-def reap_stale_runs() -> list[int]:
-    """Fail runs whose supervisor stopped beating (every worker also does this periodically)."""
-    from toolrl_web.runs.services import runs_reap_stale
-
-    return runs_reap_stale()

@@ -8,18 +8,16 @@ import sys
 
 from toolrl.cli import main
 
-from .conftest import SFT_JSON, TEST_PARQUET
 
-
-def test_validate_valid_file_prints_a_summary(capsys):
-    assert main(["validate", str(TEST_PARQUET)]) == 0
+def test_validate_valid_file_prints_a_summary(parquet_path, capsys):
+    assert main(["validate", str(parquet_path)]) == 0
     out = capsys.readouterr().out
     assert "valid, 80 rows" in out and "response-only:      11.2%" in out
     assert "calls per row:      mean 1.54" in out
 
 
-def test_validate_json_summary(capsys):
-    assert main(["validate", str(SFT_JSON), "--json"]) == 0
+def test_validate_json_summary(sft_path, capsys):
+    assert main(["validate", str(sft_path), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["rows"] == 400 and summary["response_only_share"] == 54 / 400
     assert summary["warnings"] == 3
@@ -35,14 +33,14 @@ def test_validate_invalid_file_exits_1_with_path_line_field(tmp_path, capsys):
     assert f"{path}:2: query: missing or not a string" in err
 
 
-def test_validate_through_a_subprocess(tmp_path):
+def test_validate_through_a_subprocess(parquet_path):
     done = subprocess.run(
         [
             sys.executable,
             "-m",
             "toolrl.cli",
             "validate",
-            str(TEST_PARQUET),
+            str(parquet_path),
             "--format",
             "toolrl-parquet",
         ],
@@ -54,10 +52,10 @@ def test_validate_through_a_subprocess(tmp_path):
     assert "valid, 80 rows" in done.stdout
 
 
-def _gt_completions(tmp_path, by_id: bool):
+def _gt_completions(tmp_path, parquet_path, by_id: bool):
     import pyarrow.parquet as pq
 
-    records = pq.read_table(TEST_PARQUET).to_pylist()
+    records = pq.read_table(parquet_path).to_pylist()
     path = tmp_path / "completions.jsonl"
     with path.open("w") as fh:
         for i, r in enumerate(records):
@@ -66,17 +64,17 @@ def _gt_completions(tmp_path, by_id: bool):
     return path
 
 
-def test_score_ground_truths_against_themselves(tmp_path, capsys):
-    path = _gt_completions(tmp_path, by_id=False)
-    assert main(["score", "--data", str(TEST_PARQUET), "--completions", str(path), "--json"]) == 0
+def test_score_ground_truths_against_themselves(tmp_path, parquet_path, capsys):
+    path = _gt_completions(tmp_path, parquet_path, by_id=False)
+    assert main(["score", "--data", str(parquet_path), "--completions", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["count"] == 80
     assert result["mean"]["total"] == (71 * 4.0 + 9 * 1.0) / 80
     assert {r["error"] for r in result["rows"]} == {None}
 
 
-def test_score_by_id_with_a_preset_and_a_table(tmp_path, capsys):
-    path = _gt_completions(tmp_path, by_id=True)
+def test_score_by_id_with_a_preset_and_a_table(tmp_path, parquet_path, capsys):
+    path = _gt_completions(tmp_path, parquet_path, by_id=True)
     with path.open("a") as fh:
         fh.write(
             json.dumps(
@@ -89,7 +87,7 @@ def test_score_by_id_with_a_preset_and_a_table(tmp_path, capsys):
             [
                 "score",
                 "--data",
-                str(TEST_PARQUET),
+                str(parquet_path),
                 "--completions",
                 str(path),
                 "--reward",
@@ -104,26 +102,26 @@ def test_score_by_id_with_a_preset_and_a_table(tmp_path, capsys):
     assert out[-1].startswith("mean") and "(81 completions)" in out[-1]
 
 
-def test_score_bad_completions_file_exits_1(tmp_path, capsys):
+def test_score_bad_completions_file_exits_1(tmp_path, parquet_path, capsys):
     path = tmp_path / "c.jsonl"
     path.write_text('{"id": "test-0", "completion": "x"}\n{"id": "nope", "completion": "x"}\n')
-    assert main(["score", "--data", str(TEST_PARQUET), "--completions", str(path)]) == 1
+    assert main(["score", "--data", str(parquet_path), "--completions", str(path)]) == 1
     assert f"{path}:2: id: no row with id 'nope'" in capsys.readouterr().err
 
 
-def test_score_bad_reward_exits_2(tmp_path, capsys):
+def test_score_bad_reward_exits_2(tmp_path, parquet_path, capsys):
     cfg = tmp_path / "r.yaml"
     cfg.write_text("correctness:\n  granularity: medium\n")
-    path = _gt_completions(tmp_path, by_id=False)
+    path = _gt_completions(tmp_path, parquet_path, by_id=False)
     assert (
         main(
-            ["score", "--data", str(TEST_PARQUET), "--completions", str(path), "--reward", str(cfg)]
+            ["score", "--data", str(parquet_path), "--completions", str(path), "--reward", str(cfg)]
         )
         == 2
     )
     assert "correctness.granularity" in capsys.readouterr().err
     assert (
-        main(["score", "--data", str(TEST_PARQUET), "--completions", str(path), "--reward", "nope"])
+        main(["score", "--data", str(parquet_path), "--completions", str(path), "--reward", "nope"])
         == 2
     )
 

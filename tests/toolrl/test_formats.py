@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.shared_data import shared_path
 from toolrl.formats import DatasetError, inspect_rows, load_rows, save_rows
 from toolrl.formats.toolace import parse_bracket_calls
 from toolrl.prompt import render_target
@@ -45,12 +46,22 @@ def write_jsonl(path, records):
     return path
 
 
+@pytest.mark.parametrize(
+    ("parts", "source"),
+    [
+        (SFT_JSON, "toolrl-raw"),
+        (TEST_PARQUET, "toolrl-parquet"),
+        (HAMMER_JSON, "hammer"),
+        ((*BFCL, "BFCL_v4_parallel.json"), "bfcl"),
+    ],
+)
+def test_auto_detection_of_the_released_formats(parts, source):
+    rows = load_rows(shared_path(*parts))
+    assert rows and {r.source for r in rows} == {source}
+
+
 def test_auto_detection_of_every_format(tmp_path):
     cases = {
-        SFT_JSON: "toolrl-raw",
-        TEST_PARQUET: "toolrl-parquet",
-        HAMMER_JSON: "hammer",
-        BFCL / "BFCL_v4_parallel.json": "bfcl",
         write_jsonl(tmp_path / "x.jsonl", [XLAM_RECORD]): "xlam",
         write_jsonl(tmp_path / "t.jsonl", [TOOLACE_RECORD]): "toolace",
     }
@@ -94,8 +105,8 @@ def test_toolace_bracket_calls(text, expected):
     assert parse_bracket_calls(text) == expected
 
 
-def test_bfcl_joins_possible_answers_and_converts_types():
-    rows = load_rows(BFCL / "BFCL_v4_parallel_multiple.json")
+def test_bfcl_joins_possible_answers_and_converts_types(bfcl_dir):
+    rows = load_rows(bfcl_dir / "BFCL_v4_parallel_multiple.json")
     first = rows[0]
     assert [c.name for c in first.target.calls] == [
         "math_toolkit.sum_of_multiples",
@@ -110,8 +121,8 @@ def test_bfcl_joins_possible_answers_and_converts_types():
     assert all(t.parameters["type"] == "object" for r in rows for t in r.tools)
 
 
-def test_bfcl_irrelevance_has_response_only_targets():
-    rows = load_rows(BFCL / "BFCL_v4_irrelevance.json")
+def test_bfcl_irrelevance_has_response_only_targets(bfcl_dir):
+    rows = load_rows(bfcl_dir / "BFCL_v4_irrelevance.json")
     assert all(not r.target.calls and r.target.response == "" for r in rows)
     assert (
         score("<think> no tool fits </think>\n<response> Sorry. </response>", rows[0].target).total
@@ -119,14 +130,14 @@ def test_bfcl_irrelevance_has_response_only_targets():
     )
 
 
-def test_hammer_sample_including_irrelevance():
-    rows = load_rows(HAMMER_JSON)
+def test_hammer_sample_including_irrelevance(hammer_path):
+    rows = load_rows(hammer_path)
     assert len(rows) == 10
     assert sum(1 for r in rows if not r.target.calls) == 2
 
 
-def test_our_jsonl_round_trip(tmp_path):
-    rows = load_rows(TEST_PARQUET)
+def test_our_jsonl_round_trip(tmp_path, parquet_path):
+    rows = load_rows(parquet_path)
     path = tmp_path / "rows.jsonl"
     assert save_rows(rows, path) == 80
     again = load_rows(path)
@@ -134,8 +145,8 @@ def test_our_jsonl_round_trip(tmp_path):
     assert [render_target(r.target) for r in again] == [render_target(r.target) for r in rows]
 
 
-def test_save_rows_leaves_nothing_half_written(tmp_path):
-    rows = load_rows(TEST_PARQUET)[:3]
+def test_save_rows_leaves_nothing_half_written(tmp_path, parquet_path):
+    rows = load_rows(parquet_path)[:3]
     path = tmp_path / "out.jsonl"
     save_rows(rows, path)
     before = path.read_text()
@@ -194,9 +205,9 @@ def test_errors_name_file_line_and_field(tmp_path, lines, expected):
         assert any(m.startswith(want.format(path=path)) for m in messages), messages
 
 
-def test_json_array_errors_point_at_the_record_line(tmp_path):
+def test_json_array_errors_point_at_the_record_line(tmp_path, sft_path):
     path = tmp_path / "raw.json"
-    records = json.loads(SFT_JSON.read_text())[:2]
+    records = json.loads(sft_path.read_text())[:2]
     records[1]["output"] = "no think tags"
     path.write_text(json.dumps(records, indent=1))
     with pytest.raises(DatasetError) as info:
@@ -214,8 +225,8 @@ def test_jsonschema_tool_schemas_are_checked(tmp_path):
         load_rows(write_jsonl(tmp_path / "t.jsonl", [record]))
 
 
-def test_released_data_quirks_are_warnings_not_errors():
-    rows, problems = inspect_rows(SFT_JSON)
+def test_released_data_quirks_are_warnings_not_errors(sft_path):
+    rows, problems = inspect_rows(sft_path)
     assert len(rows) == 400
     assert problems and all(p.severity == "warning" for p in problems)
     assert any("'LastName varchar' is not one of the row's tools" in str(p) for p in problems)

@@ -14,11 +14,9 @@ from toolrl.prompt import (
 )
 from toolrl.schema import Target, ToolCall, ToolSpec, Turn
 
-from .conftest import SFT_JSON, TEST_PARQUET
 
-
-def test_all_400_sft_rows_render_byte_for_byte(sft_records):
-    rows = load_rows(SFT_JSON)
+def test_all_400_sft_rows_render_byte_for_byte(sft_records, sft_path):
+    rows = load_rows(sft_path)
     assert len(rows) == len(sft_records) == 400
     for record, row in zip(sft_records, rows, strict=True):
         system, user = render_messages(row)
@@ -27,8 +25,8 @@ def test_all_400_sft_rows_render_byte_for_byte(sft_records):
         assert render_target(row.target) == record["output"], row.id
 
 
-def test_all_80_parquet_prompts_render_byte_for_byte(parquet_records):
-    rows = load_rows(TEST_PARQUET)
+def test_all_80_parquet_prompts_render_byte_for_byte(parquet_records, parquet_path):
+    rows = load_rows(parquet_path)
     assert len(rows) == len(parquet_records) == 80
     for record, row in zip(parquet_records, rows, strict=True):
         assert render_messages(row) == [

@@ -18,7 +18,7 @@ from toolrl.rewards import (
 from toolrl.rewards.components import format_ok, format_ok_regex
 from toolrl.rewards.parallel import score_many
 
-from .conftest import TEST_PARQUET, call, response_output, tool_output
+from .conftest import call, response_output, tool_output
 
 A = call("A", x="1", y=2)
 GT = tool_output(A)
@@ -38,8 +38,8 @@ def test_every_test_parquet_ground_truth_scores_4_or_1_against_itself(parquet_re
     assert (tool, response) == (71, 9)
 
 
-def test_structured_targets_of_test_parquet_score_like_their_text(parquet_records):
-    rows = load_rows(TEST_PARQUET)
+def test_structured_targets_of_test_parquet_score_like_their_text(parquet_records, parquet_path):
+    rows = load_rows(parquet_path)
     for row, record in zip(rows, parquet_records, strict=True):
         gt = record["reward_model"]["ground_truth"]
         assert score(gt, row.target).total == score(gt, gt).total

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.services import free_port
-from tests.toolrl.conftest_training import fast_model, smoke_config, tiny_cache  # noqa: F401
+from tests.toolrl.conftest_training import smoke_config
 from toolrl.training.sinks import Sink
 
 pytestmark = pytest.mark.timeout(300)
@@ -42,7 +42,7 @@ def _run_module(module: str, *args: str, timeout: int, **kwargs) -> subprocess.C
 
 
 @pytest.fixture(scope="module")
-def smoke(fast_model, tmp_path_factory):  # noqa: F811
+def smoke(fast_model, tmp_path_factory):
     from toolrl.training.engine import train
 
     cfg = smoke_config(reward=SCHEDULED_REWARD)
@@ -65,7 +65,7 @@ def test_smoke_run_completes_with_a_checkpoint(smoke):
     assert json.loads((out / "status.json").read_text())["status"] == "completed"
 
 
-def test_parameters_changed(smoke, fast_model):  # noqa: F811
+def test_parameters_changed(smoke, fast_model):
     from safetensors.torch import load_file
 
     _, out, _ = smoke
@@ -156,7 +156,7 @@ def test_resume_continues_at_the_saved_step_with_the_same_data(smoke, tmp_path):
     assert _jsonl(tmp_path / "metrics.jsonl")[0]["weights/format"] == pytest.approx(1 / 3)
 
 
-def test_lora_run_trains_only_the_adapter_and_resumes(fast_model, tmp_path):  # noqa: F811
+def test_lora_run_trains_only_the_adapter_and_resumes(fast_model, tmp_path):
     """`model.lora`: checkpoints hold the adapter (not the base weights), the adapter moves, the
     base model on disk is untouched, evaluation runs on the adapted model, and a resume continues
     from the adapter checkpoint."""
@@ -225,7 +225,7 @@ class Broken(Sink):
         raise RuntimeError("database down")
 
 
-def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_model, tmp_path):  # noqa: F811
+def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_model, tmp_path):
     cfg = smoke_config(grpo={"max_steps": 6}, checkpoint_every=0, eval_every=0)
     config_file = tmp_path / "run.json"
     config_file.write_text(cfg.to_json())
@@ -246,7 +246,7 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
 
 
 def test_two_processes_under_accelerate_launch_gather_stop_together_and_resume(
-    fast_model,  # noqa: F811
+    fast_model,
     tmp_path,
 ):
     """The several-GPU command, run here as two CPU processes (DDP on gloo): the main rank
@@ -312,7 +312,7 @@ def test_a_launch_that_does_not_match_the_configuration_is_refused(monkeypatch):
         _check_process_count(cfg, 1)
 
 
-def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):  # noqa: F811
+def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):
     from toolrl.training.engine import train
 
     cfg = smoke_config(grpo={"max_steps": 6}, checkpoint_every=0, eval_every=0, max_wall_time=0.001)
@@ -323,7 +323,7 @@ def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):  # noqa: F811
     assert (tmp_path / "rollouts" / "step_000001.jsonl").exists()  # the file sink kept going
 
 
-def test_demo_command_prints_before_and_after(tiny_cache, tmp_path):  # noqa: F811
+def test_demo_command_prints_before_and_after(tiny_cache, tmp_path):
     """`toolrl demo` end to end on the fast model: table, summary and per-row eval samples."""
     out = tmp_path / "demo"
     proc = _run_module(

@@ -67,6 +67,9 @@ def test_bad_launch_input_names_the_field(client_for, project, owner, overrides,
 def test_outsider_cannot_see_or_touch_a_run(client_for, run, outsider, project):
     client = client_for(outsider)
     assert client.get(reverse("run-detail", args=[run.pk])).status_code == 404
+    # the status partial htmx polls is the same view: 404 too, not a fragment
+    partial = client.get(reverse("run-detail", args=[run.pk]), headers={"HX-Request": "true"})
+    assert partial.status_code == 404 and 'data-status="' not in partial.content.decode()
     assert client.post(reverse("run-cancel", args=[run.pk])).status_code == 404
     assert client.post(reverse("run-resume", args=[run.pk])).status_code == 404
     assert client.get(reverse("run-launch", args=[project.slug])).status_code == 404
@@ -130,6 +133,26 @@ def test_checkpoint_is_listed_and_downloads_as_a_tarball(
         f"run{run.pk}-checkpoint-2/config.json",
         f"run{run.pk}-checkpoint-2/model.safetensors",
     ]
+
+
+def test_outsider_cannot_download_an_artifact(client_for, run, owner, outsider, settings, tmp_path):
+    settings.ARTIFACTS_DIR = tmp_path
+    weights = tmp_path / "runs" / str(run.pk) / "model.safetensors"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"secret weights")
+    services.run_record_checkpoint(run_id=run.pk, step=1, path=str(weights))
+    link = reverse("artifact-download", args=[run.pk, run.artifacts.get().pk])
+    assert client_for(owner).get(link).status_code == 200  # the link itself works
+    response = client_for(outsider).get(link)
+    assert response.status_code == 404
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"secret weights" not in body
+
+
+def test_stop_reason_is_shown_in_words(client_for, run, owner):
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.STOPPING, stop_reason="user_cancel")
+    html = client_for(owner).get(reverse("run-detail", args=[run.pk])).content.decode()
+    assert "(canceled by the user)" in html
 
 
 def test_download_outside_the_artifacts_folder_is_refused(

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.conftest import tiny_run_config
+from tests.conftest import ROOT, tiny_run_config
+from tests.services import free_port
 from toolrl_web.runs import ingest, selectors, services
-from toolrl_web.runs.models import MetricRow, Rollout, Run, RunStatus
+from toolrl_web.runs.models import MetricRow, Rollout, Run, RunStatus, StopReason
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +42,6 @@ def test_create_records_config_and_versions_and_enqueues_after_commit(run, no_en
     )
     assert {"torch", "transformers", "trl"} <= set(run.versions)
     assert no_enqueue == [run.pk]
-    assert run.lineage_root_id == run.pk
 
 
 def test_bad_config_names_the_field(project, owner):
@@ -61,7 +66,8 @@ def test_claim_succeeds_once(run):
         (RunStatus.QUEUED, RunStatus.FINISHED, False),
         (RunStatus.RUNNING, RunStatus.STARTING, False),  # no going back
         (RunStatus.FINISHED, RunStatus.RUNNING, False),  # final is final
-        (RunStatus.CANCELED, RunStatus.QUEUED if False else RunStatus.STARTING, False),
+        (RunStatus.CANCELED, RunStatus.STARTING, False),  # a canceled run is never claimed
+        (RunStatus.FAILED, RunStatus.CANCELED, False),
         (RunStatus.STARTING, RunStatus.RUNNING, True),
         (RunStatus.RUNNING, RunStatus.STOPPING, True),
         (RunStatus.STOPPING, RunStatus.CANCELED, True),
@@ -127,7 +133,8 @@ def test_resume_continues_the_same_curves(run, owner):
     assert run.can_resume
     continuation = services.run_resume(run=run, user=owner)
     assert continuation.start_step == 4 and continuation.resume_checkpoint.endswith("checkpoint-4")
-    assert continuation.lineage_root_id == run.pk
+    assert continuation.resumed_from_id == run.pk
+    assert selectors.run_lineage(run=continuation) == [run, continuation]
     ingest.metrics_write(
         run_id=continuation.pk, rows=[(s, {"reward": 10.0 + s}) for s in (5, 6, 7)]
     )
@@ -179,26 +186,73 @@ def test_metrics_upsert_one_row_per_step(run):
 
 
 def test_broker_down_leaves_the_run_queued_and_housekeeping_sends_it_later(
-    project, owner, monkeypatch, django_capture_on_commit_callbacks
+    project, owner, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
-    from workers import tasks
+    """The real send, by name: first to a broker that is down, then to a live Redis."""
+    import redis
 
-    monkeypatch.undo()  # the real run_enqueue, with a broker that refuses
-    calls = []
-
-    def refuse(*args, **kwargs):
-        calls.append(kwargs)
-        raise ConnectionRefusedError("broker down")
-
-    monkeypatch.setattr(tasks.run_train, "apply_async", refuse)
+    monkeypatch.undo()  # the real run_enqueue
+    live_broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/7"  # a database of our own
+    queue = redis.Redis.from_url(live_broker)
+    queue.flushdb()
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     with django_capture_on_commit_callbacks(execute=True):
         run = services.run_create(project=project, user=owner, config=tiny_run_config())
     run.refresh_from_db()
-    assert run.status == RunStatus.QUEUED and run.message_sent_at is None and len(calls) == 1
+    assert run.status == RunStatus.QUEUED and run.message_sent_at is None
 
-    monkeypatch.setattr(tasks.run_train, "apply_async", lambda *a, **k: calls.append(k))
+    settings.CELERY_BROKER_URL = live_broker  # the broker is back
     Run.objects.filter(pk=run.pk).update(queued_at=timezone.now() - timedelta(seconds=30))
     assert services.runs_send_pending() == [run.pk]
     assert services.runs_send_pending() == []  # sent once
     run.refresh_from_db()
     assert run.message_sent_at is not None
+    (message,) = [json.loads(m) for m in queue.lrange("gpu", 0, -1)]
+    assert message["headers"]["task"] == "workers.tasks.run_train"
+    assert json.loads(base64.b64decode(message["body"]))[0] == [run.pk]
+    queue.flushdb()
+
+
+@pytest.mark.parametrize(
+    ("reason", "exit_code", "final"),
+    [
+        (StopReason.USER_CANCEL, 0, RunStatus.CANCELED),  # checkpointed and stopped as asked
+        (StopReason.USER_CANCEL, -15, RunStatus.CANCELED),  # killed after the grace period
+        (StopReason.WALL_TIME, 0, RunStatus.FINISHED),  # the wall time ends a run normally
+        (StopReason.WALL_TIME, 1, RunStatus.FAILED),
+    ],
+)
+def test_how_a_stopping_run_ends_depends_on_why_it_stopped(run, reason, exit_code, final):
+    services.run_claim(run_id=run.pk, worker_host="w")
+    services.run_mark_running(run_id=run.pk, pid=1, output_dir="")
+    assert services.run_request_stop(run_id=run.pk, reason=reason)
+    assert services.run_finish(run_id=run.pk, exit_code=exit_code) == final
+    run.refresh_from_db()
+    assert run.stop_reason == reason and run.status == final
+
+
+def test_the_engine_reaching_its_wall_time_ends_finished(run):
+    services.run_claim(run_id=run.pk, worker_host="w")
+    services.run_mark_running(run_id=run.pk, pid=1, output_dir="")
+    services.run_record_wall_time_stop(run_id=run.pk)  # what the sink records
+    assert services.run_finish(run_id=run.pk, exit_code=0) == RunStatus.FINISHED
+    assert Run.objects.get(pk=run.pk).get_stop_reason_display() == "maximum wall time reached"
+
+
+def test_the_web_side_never_loads_the_celery_worker_app():
+    """Importing the services (what every page does) sends by name: `workers` stays unloaded."""
+    code = (
+        "import sys, django; django.setup()\n"
+        "import toolrl_web.runs.services, toolrl_web.runs.views\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'workers'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

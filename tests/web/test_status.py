@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,13 @@ from toolrl_web.status.models import WorkerHeartbeat
 from toolrl_web.status.services import worker_heartbeat_beat, worker_heartbeat_stop
 
 pytestmark = pytest.mark.django_db
+
+
+def worker_state(html: str, hostname: str) -> str:
+    """The state badge in the worker's row of the page (live, silent or stopped)."""
+    row = re.search(rf'<tr data-worker="{re.escape(hostname)}">(.*?)</tr>', html, re.S)
+    assert row, f"no row for {hostname}"
+    return re.search(r'<span class="badge [a-z]+">([a-z]+)</span>', row.group(1)).group(1)
 
 
 def test_status_page_shows_services_and_workers(client_for, owner):
@@ -26,15 +34,15 @@ def test_status_page_shows_services_and_workers(client_for, owner):
     html = client_for(owner).get(reverse("status")).content.decode()
     assert 'data-service="database"' in html and 'data-service="broker"' in html
     assert html.count('badge ok">up') == 2
-    assert "gpu@node1" in html and "live" in html
-    assert "cpu@old" in html and "silent" in html
+    assert worker_state(html, "gpu@node1") == "live"
+    assert worker_state(html, "cpu@old") == "silent"
 
 
 def test_stopped_worker_is_not_live(client_for, owner):
     worker_heartbeat_beat(hostname="w@h", queues=["cpu"], pid=1, concurrency=1)
     worker_heartbeat_stop(hostname="w@h")
     html = client_for(owner).get(reverse("status")).content.decode()
-    assert "stopped" in html
+    assert worker_state(html, "w@h") == "stopped"
 
 
 def test_htmx_request_gets_only_the_partial(client_for, owner):
@@ -43,10 +51,17 @@ def test_htmx_request_gets_only_the_partial(client_for, owner):
     assert "<html" not in html and 'data-service="database"' in html
 
 
-def test_page_polls_with_a_real_link(client_for, owner):
-    html = client_for(owner).get(reverse("status")).content.decode()
-    assert 'hx-trigger="every 5s"' in html
-    assert "/static/django-htmx/" in html or "htmx" in html
+def test_page_polls_with_htmx_served_by_us(client_for, owner):
+    client = client_for(owner)
+    html = client.get(reverse("status")).content.decode()
+    assert f'hx-get="{reverse("status")}" hx-trigger="every 5s"' in html
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    htmx = [src for src in scripts if re.search(r"/htmx[-.0-9a-z]*\.js$", src)]
+    assert htmx and all(src.startswith("/static/") for src in htmx), scripts
+    response = client.get(htmx[0])
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"htmx" in body[:5000]
 
 
 def test_status_lists_queued_and_running_runs_of_my_projects_only(
@@ -66,3 +81,7 @@ def test_status_lists_queued_and_running_runs_of_my_projects_only(
     assert f"#{queued.pk} waiting" in html and f"#{running.pk} busy" in html and "gpu@n1" in html
     other = client_for(outsider).get(reverse("status")).content.decode()
     assert "waiting" not in other and "No run is queued or running." in other
+    # the partial htmx polls shows the outsider nothing more
+    partial = client_for(outsider).get(reverse("status"), headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and "<html" not in partial.content.decode()
+    assert "waiting" not in partial.content.decode() and "gpu@n1" not in partial.content.decode()

@@ -42,3 +42,13 @@ def test_settings_fit_long_jobs():
     assert conf.task_time_limit is None and conf.task_soft_time_limit is None
     assert conf.worker_disable_prefetch is True  # the tests run on Redis
     assert {q.name for q in conf.task_queues} == {"cpu", "gpu"}
+
+
+def test_the_web_side_sends_tasks_the_workers_know_on_queues_they_consume():
+    from toolrl_web.runs.services import RUN_TRAIN_TASK
+    from toolrl_web.tasks import QUEUES
+    from workers.celery_app import app
+
+    app.loader.import_default_modules()  # what a starting worker does
+    assert RUN_TRAIN_TASK in app.tasks
+    assert {q.name for q in app.conf.task_queues} == set(QUEUES)

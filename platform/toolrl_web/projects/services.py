@@ -40,11 +40,3 @@ def project_add_member(*, project: Project, username: str, added_by: User) -> Me
         raise ValidationError({"username": f"No user is called {username.strip()!r}."})
     membership, _ = Membership.objects.get_or_create(project=project, user=user)
     return membership
-
-
-def project_remove_member(*, project: Project, user: User, removed_by: User) -> None:
-    if not project.memberships.filter(user=removed_by, role=Membership.Role.OWNER).exists():
-        raise ValidationError("Only the project's owners can remove members.")
-    if user == project.owner:
-        raise ValidationError("The project's owner cannot be removed.")
-    project.memberships.filter(user=user).delete()

@@ -20,6 +20,13 @@ class RunStatus(models.TextChoices):
     CANCELED = "canceled", "Canceled"
 
 
+class StopReason(models.TextChoices):
+    """Why a stop was asked for: a user's cancel ends `canceled`, the wall time `finished`."""
+
+    USER_CANCEL = "user_cancel", "canceled by the user"
+    WALL_TIME = "wall_time", "maximum wall time reached"
+
+
 ACTIVE_STATUSES = (RunStatus.STARTING, RunStatus.RUNNING, RunStatus.STOPPING)
 FINAL_STATUSES = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELED)
 
@@ -38,13 +45,10 @@ class Run(models.Model):
     versions = models.JSONField(default=dict, blank=True)
     queue = models.CharField(max_length=32, default="gpu")
 
-    # A continuation resumes `resumed_from` at `start_step` from `resume_checkpoint`; all runs of
-    # one lineage share `lineage_root` so their curves join into one.
+    # A continuation resumes `resumed_from` at `start_step` from `resume_checkpoint`; the chain of
+    # `resumed_from` is the run's lineage, whose curves join into one (selectors.run_lineage).
     resumed_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="continuations"
-    )
-    lineage_root = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="lineage"
     )
     resume_checkpoint = models.CharField(max_length=1000, blank=True)
     start_step = models.IntegerField(default=0)
@@ -58,7 +62,7 @@ class Run(models.Model):
     last_checkpoint_step = models.IntegerField(null=True, blank=True)
     output_dir = models.CharField(max_length=1000, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
-    stop_reason = models.CharField(max_length=200, blank=True)
+    stop_reason = models.CharField(max_length=16, choices=StopReason.choices, blank=True)
     error = models.TextField(blank=True)
     exit_code = models.IntegerField(null=True, blank=True)
     # How many training processes were started for this run (a duplicate message must not add one).
@@ -109,6 +113,8 @@ class MetricRow(models.Model):
 
 
 class EvalRow(models.Model):
+    """The evaluation metrics at one step (the sink writes them through `ingest.eval_write`)."""
+
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="eval_rows")
     step = models.IntegerField()
     values = models.JSONField()
@@ -161,7 +167,6 @@ class Artifact(models.Model):
     class Kind(models.TextChoices):
         CHECKPOINT = "checkpoint", "Checkpoint"
         FINAL = "final", "Final model"
-        LOG = "log", "Log"
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="artifacts")
     kind = models.CharField(max_length=16, choices=Kind.choices)

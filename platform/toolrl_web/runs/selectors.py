@@ -23,6 +23,21 @@ def run_get_for_user(*, user, run_id: int) -> Run:
     return run
 
 
+def run_get(*, run_id: int) -> Run:
+    return Run.objects.get(pk=run_id)
+
+
+def run_status(*, run_id: int) -> str | None:
+    """The run's status, None when there is no such run."""
+    return Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
+
+
+def run_stop_state(*, run_id: int) -> tuple[str, float | None]:
+    """The run's status and, once a stop was asked for, when (a POSIX timestamp)."""
+    status, asked_at = Run.objects.values_list("status", "cancel_requested_at").get(pk=run_id)
+    return status, (asked_at.timestamp() if asked_at else None)
+
+
 def run_lineage(*, run: Run) -> list[Run]:
     """The chain of runs from the first launch to `run` (continuations resume their parent)."""
     chain = [run]

@@ -12,9 +12,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from toolrl_web.runs.models import ACTIVE_STATUSES, Artifact, Run, RunStatus
+from toolrl_web.runs.models import ACTIVE_STATUSES, Artifact, Run, RunStatus, StopReason
+from toolrl_web.tasks import send_task
 
 log = logging.getLogger(__name__)
+
+# The worker's training task, sent by name (toolrl_web never imports `workers`).
+RUN_TRAIN_TASK = "workers.tasks.run_train"
 
 # to-status -> the statuses it may come from
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -25,10 +29,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     RunStatus.FAILED: (RunStatus.STARTING, RunStatus.RUNNING, RunStatus.STOPPING),
     RunStatus.CANCELED: (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STOPPING),
 }
-
-
-# The stop reason when the run reached its maximum wall time (not a cancel: it ends finished).
-WALL_TIME_REASON = "maximum wall time"
 
 
 class IllegalTransition(Exception):
@@ -83,8 +83,6 @@ def run_create(*, project, user, config: dict, name: str = "") -> Run:
         queued_at=timezone.now(),
         max_steps=(validated.get("grpo") or {}).get("max_steps"),
     )
-    Run.objects.filter(pk=run.pk).update(lineage_root=run)
-    run.lineage_root_id = run.pk
     transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
     return run
 
@@ -92,11 +90,9 @@ def run_create(*, project, user, config: dict, name: str = "") -> Run:
 def run_enqueue(*, run_id: int) -> bool:
     """Send the run's message. A broker outage leaves the run queued with no message sent;
     the workers' housekeeping sends it again (`runs_send_pending`)."""
-    from workers.tasks import run_train
-
     run = Run.objects.only("queue").get(pk=run_id)
     try:
-        run_train.apply_async(args=[run_id], queue=run.queue, retry=False)
+        send_task(RUN_TRAIN_TASK, args=[run_id], queue=run.queue)
     except Exception as exc:  # noqa: BLE001 - the row is the truth; the message can wait
         log.warning("run %s: message not sent (%s); it will be sent again", run_id, exc)
         return False
@@ -152,7 +148,7 @@ def run_heartbeat(*, run_id: int) -> bool:
     )
 
 
-def run_request_stop(*, run_id: int, reason: str) -> bool:
+def run_request_stop(*, run_id: int, reason: StopReason) -> bool:
     """Ask a starting or running training to checkpoint and stop at its next step."""
     return run_transition(
         run_id=run_id, to=RunStatus.STOPPING, cancel_requested_at=timezone.now(), stop_reason=reason
@@ -161,19 +157,22 @@ def run_request_stop(*, run_id: int, reason: str) -> bool:
 
 def run_cancel(*, run: Run) -> str:
     """Cancel: a queued run never starts; a running one checkpoints and stops."""
-    if run_transition(run_id=run.pk, to=RunStatus.CANCELED, stop_reason="canceled while queued"):
+    if run_transition(run_id=run.pk, to=RunStatus.CANCELED, stop_reason=StopReason.USER_CANCEL):
         return "canceled"
-    if run_request_stop(run_id=run.pk, reason="canceled by user"):
+    if run_request_stop(run_id=run.pk, reason=StopReason.USER_CANCEL):
         return "stopping"
     run.refresh_from_db()
     raise IllegalTransition(f"A {run.status} run cannot be canceled.")
 
 
 def run_finish(*, run_id: int, exit_code: int | None, error: str = "") -> str:
-    """Record how the training process ended; returns the final status."""
+    """Record how the training process ended; returns the final status.
+
+    A run stopping because a user canceled it ends canceled, whatever the exit code; a run stopped
+    by its wall time ends like any other (finished on exit code 0).
+    """
     run = Run.objects.get(pk=run_id)
-    canceled = run.status == RunStatus.STOPPING and run.stop_reason != WALL_TIME_REASON
-    if canceled:
+    if run.status == RunStatus.STOPPING and run.stop_reason == StopReason.USER_CANCEL:
         to = RunStatus.CANCELED
     elif exit_code == 0:
         to = RunStatus.FINISHED
@@ -187,6 +186,17 @@ def run_finish(*, run_id: int, exit_code: int | None, error: str = "") -> str:
             kind=Artifact.Kind.FINAL
         )
     return run.status
+
+
+def run_record_start(*, run_id: int, max_steps: int | None) -> None:
+    """The training started: it knows the number of steps it will take."""
+    if max_steps:
+        Run.objects.filter(pk=run_id).update(max_steps=max_steps)
+
+
+def run_record_wall_time_stop(*, run_id: int) -> None:
+    """The training stopped itself at the run's maximum wall time (it ends finished)."""
+    Run.objects.filter(pk=run_id).update(stop_reason=StopReason.WALL_TIME)
 
 
 def run_record_progress(*, run_id: int, step: int, max_steps: int | None = None) -> None:
@@ -228,7 +238,6 @@ def run_resume(*, run: Run, user) -> Run:
         status=RunStatus.QUEUED,
         queued_at=timezone.now(),
         resumed_from=run,
-        lineage_root_id=run.lineage_root_id or run.pk,
         resume_checkpoint=run.last_checkpoint,
         start_step=run.last_checkpoint_step or 0,
         last_step=run.last_checkpoint_step or 0,
