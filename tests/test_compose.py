@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.programs import program_path
@@ -12,6 +13,7 @@ from tests.programs import program_path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # starts a process
 def test_compose_file_validates():
     binary = program_path("docker-compose", package="docker-compose")
     result = subprocess.run(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +20,7 @@ def test_platform_folder_is_not_a_package():
     assert [p.name for p in packages] == ["toolrl_web"]
 
 
+@pytest.mark.slow  # starts a process
 def test_manage_py_sees_the_stdlib_platform_module():
     # Run as a user would: through manage.py in a fresh interpreter, not in pytest's process.
     result = subprocess.run(
@@ -38,6 +42,7 @@ def test_manage_py_sees_the_stdlib_platform_module():
     assert location.startswith(sysconfig.get_paths()["stdlib"])
 
 
+@pytest.mark.slow  # starts a process
 def test_celery_app_imports_with_stdlib_platform():
     result = subprocess.run(
         [
@@ -83,6 +88,7 @@ def test_no_top_level_name_shadows_stdlib_or_a_dependency():
             assert name not in stdlib | deps, f"{entry} shadows the module {name!r}"
 
 
+@pytest.mark.slow  # starts a process
 def test_toolrl_help_works():
     result = subprocess.run(
         [str(Path(sys.executable).with_name("toolrl")), "--help"],
@@ -94,6 +100,7 @@ def test_toolrl_help_works():
     assert "validate" in result.stdout and "train" in result.stdout
 
 
+@pytest.mark.slow  # starts a process
 def test_toolrl_light_modules_import_neither_django_celery_nor_torch():
     code = (
         "import sys, importlib\n"
@@ -111,3 +118,28 @@ def test_toolrl_light_modules_import_neither_django_celery_nor_torch():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_make_test_runs_every_test():
+    """`slow` and `browser` mark tests; nothing deselects them from `make test`."""
+    import tomllib
+
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    recipe = (ROOT / "Makefile").read_text().split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "-m" not in options["addopts"].split()
+    assert recipe.rstrip().endswith("$(BIN)/python -m pytest")  # no marker expression after it
+
+
+def test_tests_reach_the_shared_data_only_through_shared_path():
+    """A clone has no `../shared`: a test that opens it by hand fails there instead of skipping."""
+    allowed = {ROOT / "tests" / "shared_data.py", Path(__file__)}
+    # a path built by hand: "../shared...", ... / "shared", "shared/data/..."
+    pattern = re.compile(r"""["']\.\./shared|/\s*["']shared["']|["']shared/data""")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if path not in allowed
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert not offenders, "use tests.shared_data.shared_path:\n" + "\n".join(offenders)

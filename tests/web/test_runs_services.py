@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.utils import timezone
 
 from tests.conftest import ROOT, tiny_run_config
@@ -177,6 +178,45 @@ def test_ingest_rollouts_replaces_a_retried_step(run):
     assert stored.error_category == "invalid_json" and stored.truncated and stored.num_tokens == 12
 
 
+def _stored(run_id: int) -> list[dict]:
+    fields = [f for f in ingest.ROLLOUT_COLUMNS if f != "run_id"]
+    return list(Rollout.objects.filter(run_id=run_id).order_by("group").values(*fields))
+
+
+def test_copy_and_bulk_create_store_the_same_rows(run, project, owner, monkeypatch):
+    """PostgreSQL's COPY text and SQLite's bulk_create come from one mapping: same rows."""
+    records = [
+        {
+            "prompt_id": "p\x001",
+            "group": 1,
+            "sample": 2,
+            "completion": "tab\there\\ and \\N\r\nnul\x00",
+            "ground_truth": "",
+            "calls": [{"name": "A", "parameters": {"x": float("inf"), "t": "a\tb"}}],
+            "rewards": {"format": 1.0, "correctness": -2.5, "length": float("nan")},
+            "weights": {"format": 1},
+            "format_ok": True,
+            "total": -1.5,
+            "advantage": None,
+            "error": "wrong_name" * 10,
+            "length": 7.0,
+            "truncated": False,
+        },
+        {"group": 0, "completion": "", "rewards": {}, "step": 5},  # the bare minimum
+    ]
+    ingest.rollouts_write(run_id=run.pk, step=5, records=records)
+    other = services.run_create(project=project, user=owner, config=tiny_run_config())
+    monkeypatch.setattr(connections["default"], "vendor", "sqlite")  # the demo's path
+    ingest.rollouts_write(run_id=other.pk, step=5, records=records)
+    copied, created = _stored(run.pk), _stored(other.pk)
+    assert copied == created
+    assert created[1]["completion"] == "tab\there\\ and \\N\r\nnul"
+    assert created[1]["calls"] == [{"name": "A", "parameters": {"x": None, "t": "a\tb"}}]
+    assert created[1]["details"] == {"sample": 2, "weights": {"format": 1}, "format_ok": True}
+    assert created[1]["length"] is None and created[1]["num_tokens"] == 7
+    assert len(created[1]["error_category"]) == 64 and created[0]["details"] is None
+
+
 def test_metrics_upsert_one_row_per_step(run):
     ingest.metrics_write(run_id=run.pk, rows=[(1, {"loss": 1.0})])
     ingest.metrics_write(run_id=run.pk, rows=[(1, {"loss": 2.0}), (2, {"loss": float("inf")})])
@@ -239,6 +279,7 @@ def test_the_engine_reaching_its_wall_time_ends_finished(run):
     assert Run.objects.get(pk=run.pk).get_stop_reason_display() == "maximum wall time reached"
 
 
+@pytest.mark.slow  # starts a process
 def test_the_web_side_never_loads_the_celery_worker_app():
     """Importing the services (what every page does) sends by name: `workers` stays unloaded."""
     code = (

@@ -88,17 +88,20 @@ def _one_clear_line(result: subprocess.CompletedProcess, *fragments: str) -> Non
         assert fragment in lines[0], lines[0]
 
 
+@pytest.mark.slow  # starts a process
 def test_bad_database_url_gives_one_line():
     result = _manage(["check"], DATABASE_URL="mysql://root@localhost/x")
     _one_clear_line(result, "DATABASE_URL", "not a supported database URL", "postgres://")
 
 
+@pytest.mark.slow  # starts a process
 def test_unreachable_database_gives_one_line():
     # Port 1 on loopback: nothing listens there, so the connection is refused at once.
     result = _manage(["migrate"], DATABASE_URL="postgres://nobody@127.0.0.1:1/nothing")
     _one_clear_line(result, "cannot use the database", "DATABASE_URL")
 
 
+@pytest.mark.slow  # starts a process
 def test_unreachable_broker_gives_one_line():
     result = _manage(["preflight"], CELERY_BROKER_URL="redis://127.0.0.1:1/0")
     assert result.returncode == 1
@@ -108,6 +111,7 @@ def test_unreachable_broker_gives_one_line():
     assert "CELERY_BROKER_URL" in errors[0]
 
 
+@pytest.mark.slow  # starts a process
 def test_missing_secret_key_in_production_gives_one_line():
     env = {"DEBUG": "0", "SECRET_KEY": ""}
     result = _manage(["check"], **env)

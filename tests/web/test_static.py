@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from django.contrib.staticfiles import finders
 
 from tests.conftest import ROOT
@@ -24,6 +25,7 @@ def test_plotly_is_served(client, owner):
     assert b"plotly" in body[:2000].lower() and len(body) > 1_000_000
 
 
+@pytest.mark.slow  # starts a process
 def test_collectstatic_copies_plotly(tmp_path):
     env = {"TOOLRL_VAR_DIR": str(tmp_path), "DEBUG": "1", "PATH": "/usr/bin:/bin"}
     subprocess.run(
