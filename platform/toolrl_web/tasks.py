@@ -61,5 +61,9 @@ def send_task(name: str, *, args: list[Any], queue: str) -> None:
     app = _client(url)
     # An explicit connection: Celery would otherwise prefer the CELERY_BROKER_URL environment
     # variable to the configured broker, and the settings are the truth here.
+    # ignore_result: the database row is the truth about a job, so the sender never waits on the
+    # result backend (Celery would otherwise subscribe to it, and retry for 20 s when it is down).
     with app.connection_for_write(url) as connection:
-        app.send_task(name, args=args, queue=queue, retry=False, connection=connection)
+        app.send_task(
+            name, args=args, queue=queue, retry=False, connection=connection, ignore_result=True
+        )

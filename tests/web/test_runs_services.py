@@ -232,9 +232,7 @@ def test_broker_down_leaves_the_run_queued_and_housekeeping_sends_it_later(
     import redis
 
     monkeypatch.undo()  # the real run_enqueue
-    live_broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/7"  # a database of our own
-    queue = redis.Redis.from_url(live_broker)
-    queue.flushdb()
+    live_broker = settings.CELERY_BROKER_URL
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     with django_capture_on_commit_callbacks(execute=True):
         run = services.run_create(project=project, user=owner, config=tiny_run_config())
@@ -247,10 +245,21 @@ def test_broker_down_leaves_the_run_queued_and_housekeeping_sends_it_later(
     assert services.runs_send_pending() == []  # sent once
     run.refresh_from_db()
     assert run.message_sent_at is not None
-    (message,) = [json.loads(m) for m in queue.lrange("gpu", 0, -1)]
-    assert message["headers"]["task"] == "workers.tasks.run_train"
-    assert json.loads(base64.b64decode(message["body"]))[0] == [run.pk]
-    queue.flushdb()
+    # The message waits in the broker's `gpu` queue (a Redis list); take it out again.
+    broker = redis.Redis.from_url(live_broker)
+    ours = [m for m in broker.lrange("gpu", 0, -1) if _task_of(m) == (RUN_TRAIN, [run.pk])]
+    assert len(ours) == 1
+    broker.lrem("gpu", 1, ours[0])
+
+
+RUN_TRAIN = "workers.tasks.run_train"
+
+
+def _task_of(message: bytes) -> tuple[str, list]:
+    """The task name and positional arguments of a Celery message as Redis stores it."""
+    envelope = json.loads(message)
+    args = json.loads(base64.b64decode(envelope["body"]))[0]
+    return envelope["headers"]["task"], args
 
 
 @pytest.mark.parametrize(
