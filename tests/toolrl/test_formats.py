@@ -180,7 +180,7 @@ def test_save_rows_leaves_nothing_half_written(tmp_path):
         ),  # jsonschema
         (
             [json.dumps(XLAM_RECORD), json.dumps(XLAM_RECORD)],
-            ["{path}:2: id: duplicate id '7' (first on line 1)"],
+            ["{path}:2: id: the same id as the row on line 1"],
         ),  # duplicate id
     ],
 )

@@ -26,6 +26,9 @@ MODULES = [
     "toolrl.formats.problems",
     "toolrl.formats.checks",
     "toolrl.formats.reading",
+    "toolrl.formats.rowfile",
+    "toolrl.formats.stats",
+    "toolrl.formats.tools",
     "toolrl.commands.validate",
 ]
 
