@@ -28,3 +28,11 @@ def reap_stale_runs() -> list[int]:
     from toolrl_web.runs.services import runs_reap_stale
 
     return runs_reap_stale()
+
+
+@app.task(name="workers.tasks.dataset_validate", queue="cpu", ignore_result=True)
+def dataset_validate(dataset_id: int, version: int) -> str:
+    """Validate one version of an uploaded dataset (the message carries its id and version)."""
+    from toolrl_web.datasets.validation import dataset_validation_run
+
+    return dataset_validation_run(dataset_id=int(dataset_id), version=int(version))

@@ -153,3 +153,20 @@ def write_split(
             (out_val if side else out_train).write(line)
             counts[side] += 1
     return counts[0], counts[1]
+
+
+def rows_at(path: str | Path, indices: list[int]) -> dict[int, Row]:
+    """The rows at these indices (one seek each), by index."""
+    out: dict[int, Row] = {}
+    wanted = sorted(set(i for i in indices if i >= 0))
+    if not wanted:
+        return out
+    with index_path(path).open("rb") as idx, Path(path).open("rb") as fh:
+        for i in wanted:
+            idx.seek(i * _OFFSET.size)
+            raw = idx.read(_OFFSET.size)
+            if len(raw) < _OFFSET.size:
+                break
+            fh.seek(_OFFSET.unpack(raw)[0])
+            out[i] = Row.model_validate_json(fh.readline())
+    return out
