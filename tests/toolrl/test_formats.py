@@ -210,7 +210,10 @@ def test_json_array_errors_point_at_the_record_line(tmp_path):
 def test_jsonschema_tool_schemas_are_checked(tmp_path):
     record = json.loads(json.dumps(TOOLACE_RECORD))
     record["system"] = record["system"].replace('"integer"', '"int64"')
-    with pytest.raises(DatasetError, match=r"t\.jsonl:1: tools\[0\]\.parameters: "):
+    with pytest.raises(
+        DatasetError,
+        match=r"t\.jsonl:1: tools\[0\]\.parameters\.properties\.days\.type: 'int64' is not a JSON Schema type",
+    ):
         load_rows(write_jsonl(tmp_path / "t.jsonl", [record]))
 
 

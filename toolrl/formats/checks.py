@@ -12,7 +12,7 @@ Example::
     >>> from toolrl.schema import Row, Target, ToolSpec
     >>> bad = Row(id="a", tools=[ToolSpec(name="t", parameters={"type": "nope"})], target=Target(response=""))
     >>> row_problems(bad)[0]
-    ('tools[0].parameters', "'nope' is not valid under any of the given schemas", 'error')
+    ('tools[0].parameters.type', "'nope' is not a JSON Schema type (use one of array, boolean, integer, null, number, object, string)", 'error')
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
+from toolrl.formats.tools import schema_problem
 from toolrl.schema import Row, ToolSpec
 
 # What ToolRL (and xLAM) write instead of a JSON schema.
@@ -34,35 +34,33 @@ TOOLRL_PARAMETERS = {
 }
 _TOOLRL_VALIDATOR = Draft202012Validator(TOOLRL_PARAMETERS)
 # Checking a schema against the meta-schema is slow; datasets repeat the same tools row after row.
-_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA)
-_SEEN: dict[str, str | None] = {}
+_SEEN: dict[str, tuple[str, str] | None] = {}
 
 
-def tool_problem(tool: ToolSpec) -> str | None:
-    """Why a tool's parameter description is invalid, or None.
+def tool_problem(tool: ToolSpec) -> tuple[str, str] | None:
+    """(field under the tool, message) when its parameter description is invalid, or None.
+    JSON-schema tools get the same check and messages as a tool set file
+    (`toolrl.formats.tools.schema_problem`).
 
     >>> tool_problem(ToolSpec(name="t", parameters={"type": "object", "properties": {}}))
+    >>> tool_problem(ToolSpec(name="t", parameters={"type": "object", "required": "x"}))
+    ('parameters.required', "'x' is not of type 'array'")
     """
     params: Any = tool.parameters
     if tool.schema_style == "toolrl":
         error = next(iter(_TOOLRL_VALIDATOR.iter_errors(params)), None)
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path)
-            return f"{where + ': ' if where else ''}{error.message}"
+            return "parameters", f"{where + ': ' if where else ''}{error.message}"
         return None
     # repr is several times cheaper than a sorted JSON dump; the same schema written with its
     # keys in another order only costs one more cache entry.
     key = repr(params)
     if key not in _SEEN:
-        error = best_match(_META_VALIDATOR.iter_errors(params))
-        _SEEN[key] = error.message if error is not None else None
         if len(_SEEN) > 50_000:
             _SEEN.clear()
-    if _SEEN[key]:
-        return _SEEN[key]
-    if params and params.get("type", "object") != "object":
-        return f"a tool's parameters must be a schema of type 'object', not {params.get('type')!r}"
-    return None
+        _SEEN[key] = schema_problem(params)
+    return _SEEN[key]
 
 
 def row_problems(row: Row, *, tools_checked: bool = False) -> list[tuple[str, str, str]]:
@@ -72,9 +70,9 @@ def row_problems(row: Row, *, tools_checked: bool = False) -> list[tuple[str, st
     out = []
     if not tools_checked:
         for i, tool in enumerate(row.tools):
-            message = tool_problem(tool)
-            if message:
-                out.append((f"tools[{i}].parameters", message, "error"))
+            problem = tool_problem(tool)
+            if problem:
+                out.append((f"tools[{i}].{problem[0]}", problem[1], "error"))
     if not row.target.calls and row.target.response is None:
         out.append(("target", "needs a tool call or a response", "error"))
     if tools_checked:

@@ -370,10 +370,15 @@ class _JsonText:
 
     def json_problem(self, start: int, exc: json.JSONDecodeError) -> Problem:
         line = self.line_at(start)
+        cut = exc.pos >= len(self.buf.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
+        if self.eof and cut:
+            message = "not valid JSON: the file ends inside this record (was it cut short?)"
+            return Problem(self.shown, line, "<json>", message)
         at = self.line_at(exc.pos) if exc.pos >= start else line
         column = exc.pos - self.buf.rfind("\n", 0, exc.pos)
         where = f"column {column}" if at == line else f"line {at}, column {column}"
-        return Problem(self.shown, line, "<json>", f"not valid JSON ({exc.msg} at {where})")
+        msg = exc.msg.removesuffix(" at").removesuffix(" starting")
+        return Problem(self.shown, line, "<json>", f"not valid JSON: {msg} ({where})")
 
     def records(self, counter: _Counter) -> Iterator[tuple[int, Any] | Problem]:
         try:

@@ -62,7 +62,9 @@ class _SettingsFields(forms.Form):
 
 
 class DatasetUploadForm(_SettingsFields):
+    # An empty file gets the report's "empty file", which names it, like any other problem.
     file = forms.FileField(
+        allow_empty_file=True,
         label="Dataset file",
         help_text="JSON, JSON Lines or parquet, optionally gzip-compressed (.gz).",
     )
@@ -77,7 +79,7 @@ class DatasetSettingsForm(_SettingsFields):
 
 
 class DatasetFileForm(forms.Form):
-    file = forms.FileField(label="Corrected file")
+    file = forms.FileField(allow_empty_file=True, label="Corrected file")
 
 
 class SyntheticDatasetForm(forms.Form):
@@ -93,6 +95,7 @@ class SyntheticDatasetForm(forms.Form):
 
 class ToolsetUploadForm(forms.Form):
     file = forms.FileField(
+        allow_empty_file=True,
         label="Tool set file",
         help_text='JSON: a list of {"type": "function", "function": {...}} or of '
         '{"name", "description", "parameters"} (parameters: a JSON Schema object).',

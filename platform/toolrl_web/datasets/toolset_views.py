@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from toolrl_web.datasets import selectors, services, storage
 from toolrl_web.datasets.forms import ToolsetUploadForm
+from toolrl_web.datasets.uploads import upload_refused
 from toolrl_web.datasets.views import apply_errors
 from toolrl_web.projects.selectors import project_get_for_user
 
@@ -21,7 +22,7 @@ from toolrl_web.projects.selectors import project_get_for_user
 def toolset_upload(request, slug: str):
     project = project_get_for_user(user=request.user, slug=slug)
     context: dict = {"project": project}
-    refused = getattr(request, "upload_refused", None)
+    refused = upload_refused(request)
     if request.method == "POST" and refused:
         context.update(form=ToolsetUploadForm(), refused=refused)
         return render(request, "datasets/toolset_upload.html", context, status=413)

@@ -89,3 +89,12 @@ class StagingUploadHandler(FileUploadHandler):
     def upload_interrupted(self) -> None:
         if hasattr(self, "file"):
             self.file.close()
+
+
+def upload_refused(request) -> str | None:
+    """Why the request's upload was refused (too large), or None. Parses the body first: the
+    handler only runs when the request's files are read."""
+    if request.method != "POST":
+        return None
+    request.FILES  # noqa: B018 - reading it runs the upload handlers
+    return getattr(request, "upload_refused", None)

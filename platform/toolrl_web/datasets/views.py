@@ -19,6 +19,7 @@ from toolrl_web.datasets.forms import (
     DatasetUploadForm,
     SyntheticDatasetForm,
 )
+from toolrl_web.datasets.uploads import upload_refused
 from toolrl_web.projects.selectors import project_get_for_user
 
 PREVIEW_PAGE = 10
@@ -50,7 +51,7 @@ def dataset_list(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def dataset_upload(request, slug: str):
     project = project_get_for_user(user=request.user, slug=slug)
-    refused = getattr(request, "upload_refused", None)
+    refused = upload_refused(request)
     if request.method == "POST" and refused:
         form = DatasetUploadForm(project=project)
         context = {"project": project, "form": form, "refused": refused}
@@ -236,7 +237,7 @@ def dataset_download(request, dataset_id: int):
 @require_POST
 def dataset_replace_file(request, dataset_id: int):
     dataset = selectors.dataset_get_for_user(user=request.user, dataset_id=dataset_id)
-    refused = getattr(request, "upload_refused", None)
+    refused = upload_refused(request)
     form = DatasetFileForm(request.POST, request.FILES)
     if refused:
         messages.error(request, refused)
