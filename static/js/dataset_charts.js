@@ -1,3 +1,4 @@
+// Loaded with defer, after htmx (base.html loads it deferred too).
 // Bar charts of a dataset's statistics (Plotly, served from its Python package). Every element
 // with data-chart is drawn once, from the JSON at data-src, when htmx loads it (page or swap).
 (function () {

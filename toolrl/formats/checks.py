@@ -35,6 +35,7 @@ TOOLRL_PARAMETERS = {
 _TOOLRL_VALIDATOR = Draft202012Validator(TOOLRL_PARAMETERS)
 # Checking a schema against the meta-schema is slow; datasets repeat the same tools row after row.
 _SEEN: dict[str, tuple[str, str] | None] = {}
+_LAST: dict[str, tuple[Any, tuple[str, str] | None]] = {}
 
 
 def tool_problem(tool: ToolSpec) -> tuple[str, str] | None:
@@ -53,13 +54,19 @@ def tool_problem(tool: ToolSpec) -> tuple[str, str] | None:
             where = "/".join(str(p) for p in error.absolute_path)
             return "parameters", f"{where + ': ' if where else ''}{error.message}"
         return None
-    # repr is several times cheaper than a sorted JSON dump; the same schema written with its
-    # keys in another order only costs one more cache entry.
+    # Rows repeat the same tools: comparing with the last schema seen under this name is a C-level
+    # equality test; only a new schema pays for a cache key (repr is cheaper than a sorted JSON
+    # dump; the same schema with its keys in another order costs one more entry).
+    last = _LAST.get(tool.name)
+    if last is not None and last[0] == params:
+        return last[1]
     key = repr(params)
     if key not in _SEEN:
         if len(_SEEN) > 50_000:
             _SEEN.clear()
+            _LAST.clear()
         _SEEN[key] = schema_problem(params)
+    _LAST[tool.name] = (params, _SEEN[key])
     return _SEEN[key]
 
 

@@ -245,6 +245,8 @@ def dataset_update_settings(
         raise ValidationError(
             {"validation_dataset": f"“{validation_dataset.name}” validates on this dataset."}
         )
+    if dataset.kind == Dataset.Kind.SYNTHETIC:
+        format = "rows"  # the task is generated as our rows; nothing else to read it as
     return _new_version(
         dataset,
         format=format,

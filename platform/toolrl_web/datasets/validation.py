@@ -4,7 +4,7 @@ once, streaming, through the same library functions as `toolrl validate`, and re
 The file is read into a prepared version (`storage.prepared_dir`): every imported row as our
 JSONL with an offset index (the preview pages it), and for a valid dataset the training and
 validation files of its split. Problems go to `DatasetProblem` in batches; progress (rows read,
-percent of bytes) is written at most twice a second. The verdict is written with a conditional
+percent of bytes) is written at most once a second. The verdict is written with a conditional
 update naming the version, so a validation that lost the race with a re-upload writes nothing.
 Token counts come last, on a sample, after the dataset is already usable: loading a tokenizer
 imports transformers (and `tiny` may have to build the tiny model first).
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # Problems kept per severity; the counts go on (the report says how many were not kept).
 MAX_STORED_PROBLEMS = 20_000
-PROGRESS_SECONDS = 0.5
+PROGRESS_SECONDS = 1.0
 
 
 class _ProblemSink:
