@@ -24,7 +24,7 @@ def sent_tasks(monkeypatch):
     def send(name, *, args, queue):
         sent.append((name, list(args), queue))
         assert name == "workers.tasks.dataset_validate"
-        dataset_validate.apply(args=args)
+        dataset_validate.apply(args=args).get()  # re-raises anything the task raised
         return True
 
     monkeypatch.setattr("toolrl_web.datasets.services.send_task", send)
