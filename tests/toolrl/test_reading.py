@@ -161,3 +161,13 @@ def test_reading_memory_does_not_grow_with_the_file(tmp_path):
     # Both files are larger than the read buffer; five times the rows, not five times the memory.
     small, large = peak(20_000), peak(100_000)
     assert large < small * 1.3, (small, large)
+
+
+def test_progress_reports_rows_and_percent_of_bytes(tmp_path):
+    path = tmp_path / "p.jsonl.gz"
+    path.write_bytes(gzip.compress(lines(*({**ROW, "query": f"q{i}"} for i in range(5000)))))
+    seen = []
+    assert sum(1 for _ in iter_records(path, progress=seen.append)) == 5000
+    assert [p.records for p in seen] == [1000, 2000, 3000, 4000, 5000, 5000]
+    assert [round(p.percent) for p in seen][-1] == 100
+    assert all(0 <= p.percent <= 100 for p in seen) and seen[0].bytes_total == path.stat().st_size

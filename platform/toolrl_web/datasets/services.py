@@ -385,14 +385,23 @@ def toolset_delete(*, toolset: Toolset) -> None:
     _forget_blob_later(sha)
 
 
-def dataset_run_data(*, dataset: Dataset) -> dict:
+def dataset_run_data(*, dataset: Dataset, toolset: Toolset | None = None) -> dict:
     """The `data` section of a run configuration for a valid dataset: files on this server
-    resolved from the record (never from user input), with the dataset's split.
+    resolved from the record (never from user input), with the dataset's split. The rows carry
+    their tools (a tool set attached to the dataset is already in them, its calls checked), so
+    a launch that also names a tool set must name that one.
 
     A launch resolves the dataset chosen by id with `selectors.dataset_get_valid_for_project`
     first, then calls this; the paths name one prepared version, kept while runs use it."""
     if not dataset.is_valid:
         raise ValidationError({"dataset": f"Dataset “{dataset.name}” is not valid."})
+    if toolset is not None and toolset.pk != dataset.toolset_id:
+        message = (
+            f"“{dataset.name}” is checked against "
+            + (f"the tool set “{dataset.toolset.name}”" if dataset.toolset_id else "its own tools")
+            + f"; attach “{toolset.name}” in the dataset's settings to train with it."
+        )
+        raise ValidationError({"toolset": message})
     folder = storage.prepared_dir(dataset.pk, dataset.version)
     validation: Path | None
     if dataset.validation_dataset_id:

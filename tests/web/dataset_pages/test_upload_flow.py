@@ -268,6 +268,13 @@ def test_what_a_run_is_given(project, owner, post, client_for, django_user_model
     for key, rows in (("train", 9), ("validation", 3)):
         path = Path(data[key])
         assert path.is_relative_to(storage.root()) and sum(1 for _ in path.open()) == rows
+    # What training reads from them: the rows and ids of the upload, split as the page says.
+    from toolrl.training.config import DataSettings
+    from toolrl.training.data import load_splits
+
+    rows, held_out = load_splits(DataSettings(**data), seed=123)
+    assert len(rows) == 9 and len(held_out) == 3
+    assert {r.id for r in rows + held_out} == {f"w{i}" for i in range(12)}
     # A separate validation upload instead of a fraction.
     services.dataset_update_settings(
         dataset=train, format="auto", toolset=None, validation_fraction=0.5, split_seed=0,
@@ -278,6 +285,10 @@ def test_what_a_run_is_given(project, owner, post, client_for, django_user_model
     data = services.dataset_run_data(dataset=train)
     assert Path(data["validation"]) == storage.prepared_dir(held.pk, held.version) / "rows.jsonl"
     assert row_count(data["train"]) == 12 and train.validation_fraction == 0
+    # A run names the dataset's own tool set, or none.
+    toolset = services.toolset_synthetic(project=project, user=owner)
+    with pytest.raises(ValidationError, match="attach “Synthetic task tools”"):
+        services.dataset_run_data(dataset=train, toolset=toolset)
     # The held-out dataset is in use: it cannot be deleted.
     with pytest.raises(ValidationError, match="used by dataset “train”"):
         services.dataset_delete(dataset=held)
@@ -333,3 +344,20 @@ def test_an_unknown_tokenizer_is_refused_on_the_field(client_for, project, owner
             and "Give tiny, tiny:&lt;recipe&gt;" in response.content.decode()
         )
     assert not Dataset.objects.exists()
+
+
+def test_the_report_polls_until_the_verdict(client_for, project, owner, post, settings):
+    client = client_for(owner)
+    dataset = services.dataset_create_synthetic(project=project, user=owner, size=10)
+    # No worker yet: the page polls, and the poll answers 200 (go on).
+    html = client.get(reverse("dataset-detail", args=[dataset.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in html and 'data-status="uploaded"' in html
+    url = reverse("dataset-detail", args=[dataset.pk]) + "?part=report"
+    assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200
+    dataset_validation_run(dataset_id=dataset.pk, version=dataset.version)
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 286 and 'data-status="valid"' in response.content.decode()
+    assert (
+        'hx-trigger="every 1s"'
+        not in client.get(reverse("dataset-detail", args=[dataset.pk])).content.decode()
+    )
