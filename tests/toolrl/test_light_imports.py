@@ -26,6 +26,7 @@ MODULES = [
     "toolrl.formats.problems",
     "toolrl.formats.checks",
     "toolrl.formats.reading",
+    "toolrl.formats.jsontext",
     "toolrl.formats.rowfile",
     "toolrl.formats.stats",
     "toolrl.formats.tools",

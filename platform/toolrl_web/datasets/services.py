@@ -259,13 +259,17 @@ def dataset_update_settings(
 
 
 def dataset_validation_is_stuck(*, dataset: Dataset, seconds: int = 120) -> bool:
-    """A validation whose worker went silent (killed, lost) or whose message never left."""
+    """A validation whose message never left, that no worker took, or whose worker went
+    silent (killed, lost)."""
     if dataset.status == DatasetStatus.UPLOADED:
-        return dataset.message_sent_at is None
-    if dataset.status != DatasetStatus.VALIDATING and not dataset.tokens_pending:
+        if dataset.message_sent_at is None:
+            return True
+        since = dataset.message_sent_at
+    elif dataset.status == DatasetStatus.VALIDATING:
+        since = dataset.heartbeat_at or dataset.started_at
+    else:
         return False
-    beat = dataset.heartbeat_at or dataset.started_at or dataset.queued_at
-    return beat is None or (timezone.now() - beat).total_seconds() > seconds
+    return since is None or (timezone.now() - since).total_seconds() > seconds
 
 
 @transaction.atomic

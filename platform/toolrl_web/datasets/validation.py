@@ -85,7 +85,7 @@ def _source(dataset: Dataset, staging: Path) -> Path:
     return storage.blob_path(dataset.sha256)
 
 
-def _split(dataset: Dataset, folder: Path, rows: int, sink: _ProblemSink) -> tuple[int, int]:
+def _split(dataset: Dataset, folder: Path, rows: int) -> tuple[int, int]:
     """Write the training and validation files; (training rows, validation rows)."""
     if dataset.validation_dataset_id:
         return rows, 0  # validation rows come from the other dataset's file
@@ -97,57 +97,72 @@ def _split(dataset: Dataset, folder: Path, rows: int, sink: _ProblemSink) -> tup
     )
 
 
+def _read(dataset: Dataset, staging: Path) -> tuple[Validation, int, int]:
+    """Read and check the file into `staging`; (validation, training rows, validation rows)."""
+    source = _source(dataset, staging)
+    sink = _ProblemSink(dataset)
+    tools = dataset.toolset.specs() if dataset.toolset_id else None
+    with RowWriter(staging / "rows.jsonl") as writer:
+        validation = validate_file(
+            source,
+            dataset.format,
+            name=dataset.display_name,
+            tools=tools,
+            progress=_ProgressWriter(dataset),
+            on_problem=sink.add,
+            on_row=lambda line, row: writer.write(row),
+            seed=dataset.split_seed,
+        )
+    if dataset.kind == Dataset.Kind.SYNTHETIC:
+        source.unlink()
+    train = held = 0
+    if validation.valid:
+        train, held = _split(dataset, staging, validation.stats["rows"])
+        if train == 0:
+            message = "no rows left for training once the validation fraction is held out"
+            sink.add(Problem(dataset.display_name, None, "validation_fraction", message))
+            validation.errors += 1
+    sink.flush()
+    return validation, train, held
+
+
+def _record_verdict(dataset: Dataset, validation: Validation, train: int, held: int) -> bool:
+    """Write the verdict for this version; False when a newer version took over meanwhile."""
+    valid = validation.valid
+    counting = valid and bool(dataset.tokenizer)
+    return bool(
+        Dataset.objects.filter(
+            pk=dataset.pk, version=dataset.version, status=DatasetStatus.VALIDATING
+        ).update(
+            status=DatasetStatus.VALID if valid else DatasetStatus.INVALID,
+            detected_format=validation.format or "",
+            row_count=validation.stats["rows"],
+            rows_read=validation.stats["rows"],
+            train_rows=train,
+            validation_rows=held,
+            error_count=validation.errors,
+            warning_count=validation.warnings,
+            statistics=validation.stats,
+            tokens_pending=counting,
+            percent=100.0,
+            phase="Counting prompt tokens" if counting else "",
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        )
+    )
+
+
 def _check_and_prepare(dataset: Dataset) -> tuple[Validation, bool]:
+    """Read the file into a new prepared version and record the verdict; (validation,
+    whether this version is still the current one)."""
     staging = storage.prepared_staging(dataset.pk, dataset.version)
     try:
-        source = _source(dataset, staging)
-        sink = _ProblemSink(dataset)
-        tools = dataset.toolset.specs() if dataset.toolset_id else None
-        with RowWriter(staging / "rows.jsonl") as writer:
-            validation = validate_file(
-                source,
-                dataset.format,
-                name=dataset.display_name,
-                tools=tools,
-                progress=_ProgressWriter(dataset),
-                on_problem=sink.add,
-                on_row=lambda line, row: writer.write(row),
-                seed=dataset.split_seed,
-            )
-        if dataset.kind == Dataset.Kind.SYNTHETIC:
-            source.unlink()
-        train = held = 0
-        if validation.valid:
-            train, held = _split(dataset, staging, validation.stats["rows"], sink)
-            if train == 0:
-                message = "no rows left for training once the validation fraction is held out"
-                sink.add(Problem(dataset.display_name, None, "validation_fraction", message))
-                validation.errors += 1
-        sink.flush()
+        validation, train, held = _read(dataset, staging)
         storage.publish_prepared(staging, dataset.pk, dataset.version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    valid = validation.valid
-    updated = Dataset.objects.filter(
-        pk=dataset.pk, version=dataset.version, status=DatasetStatus.VALIDATING
-    ).update(
-        status=DatasetStatus.VALID if valid else DatasetStatus.INVALID,
-        detected_format=validation.format or "",
-        row_count=validation.stats["rows"],
-        rows_read=validation.stats["rows"],
-        train_rows=train,
-        validation_rows=held,
-        error_count=validation.errors,
-        warning_count=validation.warnings,
-        statistics=validation.stats,
-        tokens_pending=valid and bool(dataset.tokenizer),
-        percent=100.0,
-        phase="Counting prompt tokens" if valid and dataset.tokenizer else "",
-        finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-    )
-    if not updated:  # a newer version took over meanwhile
+    if not _record_verdict(dataset, validation, train, held):
         storage.remove_prepared(dataset.pk, keep=set())
         return validation, False
     if not selectors.dataset_used_by(dataset=dataset):

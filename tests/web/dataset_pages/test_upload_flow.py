@@ -361,3 +361,33 @@ def test_the_report_polls_until_the_verdict(client_for, project, owner, post, se
         'hx-trigger="every 1s"'
         not in client.get(reverse("dataset-detail", args=[dataset.pk])).content.decode()
     )
+
+
+def test_a_validation_nobody_runs_can_be_sent_again(client_for, project, owner, post, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = client_for(owner)
+    monkeypatch.setattr(
+        "toolrl_web.datasets.services.send_task", lambda *a, **k: False
+    )  # broker down
+    dataset = services.dataset_create_synthetic(project=project, user=owner, size=5)
+    services.dataset_enqueue(dataset_id=dataset.pk, version=dataset.version)
+    html = client.get(reverse("dataset-detail", args=[dataset.pk])).content.decode()
+    assert "could not be sent to the workers" in html
+    # Sent, but no worker took it for minutes: the page says so, and "Check again" is allowed.
+    Dataset.objects.filter(pk=dataset.pk).update(
+        message_sent_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert (
+        "No worker has reported"
+        in client.get(reverse("dataset-detail", args=[dataset.pk])).content.decode()
+    )
+    dataset.refresh_from_db()
+    assert services.dataset_revalidate(dataset=dataset).version == 2
+    # A validation under way and recent is not interrupted.
+    Dataset.objects.filter(pk=dataset.pk).update(status="validating", heartbeat_at=timezone.now())
+    dataset.refresh_from_db()
+    with pytest.raises(ValidationError, match="being validated"):
+        services.dataset_revalidate(dataset=dataset)
