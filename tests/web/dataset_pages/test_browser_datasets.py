@@ -123,6 +123,7 @@ def test_upload_report_fix_reupload_and_tools(
     )
     assert "qa.jsonl:8: target.calls[0].name: 'get_wether' is not in the tool set" in errors
     assert "2 errors" in page.locator("#verdict").inner_text()
+    page.locator("#statistics .chart .main-svg").first.wait_for(timeout=30_000)
     shot(page, "05-dataset-report-errors")
 
     # Fix and upload again: the same record, a new version, valid, with statistics.
