@@ -9,7 +9,8 @@ and uploads folder: the file is stored as an upload is, a `Dataset` row is creat
 statistics, writes the prepared rows and the split, and records the verdict. Peak memory is the
 process's peak RSS during the validation (VmHWM, reset just before) minus its RSS then, so the
 figure is what validating costs, not what Django costs. With --tokenizer, the token count of the sample (a separate phase,
-after the verdict) is timed too.
+after the verdict) is timed too. As a baseline measured in the same process, the time of only
+decoding each line with `json.loads` (what any reader pays) is printed as a ratio.
 """
 
 from __future__ import annotations
@@ -126,6 +127,12 @@ def measure(path: Path, tokenizer: str, var: Path) -> dict:
     cpu_used = time.process_time() - cpu
     peak = peak_mb()
     dataset.refresh_from_db()
+    # The floor in the same process: only decoding each line with json.loads.
+    floor = time.perf_counter()
+    with path.open("rb") as fh:
+        for line in fh:
+            json.loads(line)
+    floor = time.perf_counter() - floor
     return {
         "outcome": outcome,
         "rows": dataset.row_count,
@@ -137,6 +144,7 @@ def measure(path: Path, tokenizer: str, var: Path) -> dict:
         "token_seconds": counted.get("seconds"),
         "tokens": (dataset.statistics or {}).get("prompt_tokens"),
         "file_mb": size / 2**20,
+        "json_loads_seconds": floor,
     }
 
 
@@ -174,7 +182,8 @@ def main() -> None:
             f"{rows:>7} rows ({result['file_mb']:.0f} MiB): {result['rows_per_s']:>8,.0f} rows/s "
             f"wall ({rows / result['cpu_seconds']:,.0f} rows/s of CPU), "
             f"{result['seconds']:.1f} s, peak memory +{result['peak_growth_mb']:.1f} MiB "
-            f"over {result['rss_before_mb']:.0f} MiB"
+            f"over {result['rss_before_mb']:.0f} MiB; "
+            f"{result['seconds'] / result['json_loads_seconds']:.1f}x the time of json.loads alone"
         )
         if result["token_seconds"] is not None:
             tokens = result["tokens"] or {}

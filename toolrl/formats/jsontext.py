@@ -215,8 +215,6 @@ class JsonText:
                 return
             parse = self._array if self.buf[self.pos] == "[" else self._sequence
             for item in parse():
-                yield from self.problems
-                self.problems.clear()
                 if not isinstance(item, Problem):
                     tick()
                 yield item
@@ -227,6 +225,9 @@ class JsonText:
 
     def _emit(self, start: int, end: int, value: Any) -> Iterator[tuple[int, Any] | Problem]:
         line = self.line_at(start)
+        if not self.not_utf8:  # the common case: nothing to check
+            yield line, value
+            return
         last = line + self.buf.count("\n", start, end)
         bad = self.encoding_problems(line, last)
         yield from bad
