@@ -20,3 +20,11 @@ def run_train(run_id: int) -> str:
     from workers.supervisor import supervise
 
     return supervise(int(run_id), worker_host=run_train.request.hostname or "")
+
+
+@app.task(name="workers.tasks.dataset_validate", queue="cpu", ignore_result=True)
+def dataset_validate(dataset_id: int, version: int) -> str:
+    """Validate one version of an uploaded dataset (the message carries its id and version)."""
+    from toolrl_web.datasets.validation import dataset_validation_run
+
+    return dataset_validation_run(dataset_id=int(dataset_id), version=int(version))

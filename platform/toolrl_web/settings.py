@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "toolrl_web.projects",
     "toolrl_web.status",
     "toolrl_web.runs",
+    "toolrl_web.datasets",
     "toolrl_web",  # management commands (demo_setup, preflight)
 ]
 
@@ -117,8 +118,15 @@ STATICFILES_FINDERS = [
 WHITENOISE_USE_FINDERS = DEBUG  # serve straight from the apps' folders without collectstatic
 MEDIA_ROOT = UPLOADS_DIR
 MEDIA_URL = "uploads/"
-# Uploaded datasets can be large; Django streams files above this size to disk.
+# Form fields (not files) above this size are refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# Uploaded files stream to disk under UPLOADS_DIR while they are hashed, whatever their size;
+# one above UPLOAD_MAX_BYTES is refused as it arrives, with a message saying so.
+FILE_UPLOAD_HANDLERS = ["toolrl_web.datasets.uploads.StagingUploadHandler"]
+UPLOAD_MAX_BYTES = envint("TOOLRL_UPLOAD_MAX_BYTES", 2 * 1024**3)
+# The model whose tokenizer measures a new dataset's prompt lengths ("none": do not measure).
+DATASET_TOKENIZER = envstr("TOOLRL_DATASET_TOKENIZER", "tiny")
+DATASET_TOKENIZER = "" if DATASET_TOKENIZER.lower() == "none" else DATASET_TOKENIZER
 
 # --- Celery --------------------------------------------------------------------------------
 # Default: kombu's SQLAlchemy transport on a SQLite file, so a laptop needs no broker.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from toolrl_web.accounts import views as account_views
@@ -30,6 +30,7 @@ urlpatterns = [
         run_views.artifact_download,
         name="artifact-download",
     ),
+    path("", include("toolrl_web.datasets.urls")),
     path("status/", status_views.status_page, name="status"),
     path("healthz", status_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

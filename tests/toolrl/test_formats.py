@@ -191,7 +191,7 @@ def test_save_rows_leaves_nothing_half_written(tmp_path, parquet_path):
         ),  # jsonschema
         (
             [json.dumps(XLAM_RECORD), json.dumps(XLAM_RECORD)],
-            ["{path}:2: id: duplicate id '7' (first on line 1)"],
+            ["{path}:2: id: the same id as the row on line 1"],
         ),  # duplicate id
     ],
 )
@@ -221,7 +221,10 @@ def test_json_array_errors_point_at_the_record_line(tmp_path, sft_path):
 def test_jsonschema_tool_schemas_are_checked(tmp_path):
     record = json.loads(json.dumps(TOOLACE_RECORD))
     record["system"] = record["system"].replace('"integer"', '"int64"')
-    with pytest.raises(DatasetError, match=r"t\.jsonl:1: tools\[0\]\.parameters: "):
+    with pytest.raises(
+        DatasetError,
+        match=r"t\.jsonl:1: tools\[0\]\.parameters\.properties\.days\.type: 'int64' is not a JSON Schema type",
+    ):
         load_rows(write_jsonl(tmp_path / "t.jsonl", [record]))
 
 

@@ -26,6 +26,10 @@ MODULES = [
     "toolrl.formats.problems",
     "toolrl.formats.checks",
     "toolrl.formats.reading",
+    "toolrl.formats.jsontext",
+    "toolrl.formats.rowfile",
+    "toolrl.formats.stats",
+    "toolrl.formats.tools",
     "toolrl.commands.validate",
 ]
 

@@ -21,8 +21,10 @@ from toolrl.formats.problems import RecordError
 from toolrl.schema import Row, Target, ToolCall, ToolSpec, Turn
 
 
-def _json_field(record: dict[str, Any], key: str) -> Any:
+def _json_field(record: dict[str, Any], key: str, default: Any = None) -> Any:
     if key not in record:
+        if default is not None:
+            return default
         raise RecordError(key, "missing")
     value = record[key]
     if isinstance(value, str):
@@ -78,11 +80,12 @@ def _target(calls: list[ToolCall]) -> Target:
 
 
 def from_xlam(record: dict[str, Any], row_id: str) -> Row:
-    """A row from an xLAM record; `tools`/`answers` may be JSON strings or lists."""
+    """A row from an xLAM record; `tools`/`answers` may be JSON strings or lists. Without
+    `tools` the row lists none (its tools come from a tool set attached to the dataset)."""
     query = record.get("query")
     if not isinstance(query, str):
         raise RecordError("query", "missing or not a string")
-    tools = xlam_tools(_json_field(record, "tools"))
+    tools = xlam_tools(_json_field(record, "tools", []))
     calls = xlam_calls(_json_field(record, "answers"))
     rid = str(record["id"]) if record.get("id") is not None else row_id
     return Row(
