@@ -157,7 +157,7 @@ def test_warmup_prompts_mix_toolrl_and_short_generic_system_messages():
 def test_warmup_batches_group_similar_lengths_and_cover_every_example():
     import random
 
-    from toolrl.tiny import _batches
+    from toolrl.tiny.build import _batches
 
     r = random.Random(0)
     lengths = [r.choice([100, 500]) + r.randint(0, 20) for _ in range(1024)]
