@@ -34,6 +34,7 @@ class UserError(ValueError):
 # branch explains what is wrong with the value.
 _TYPE_ERRORS = ("_type", "_parsing")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
+_NO_INPUT = ("missing", "extra_forbidden", "value_error", "assertion_error")
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -63,10 +64,18 @@ def _message(err: dict[str, Any]) -> str:
     for p in _PREFIXES:
         if msg.startswith(p):
             return msg[len(p) :]
-    value = err.get("input")
-    if err["type"] != "missing" and isinstance(value, str | int | float | bool):
-        msg += f" (got {value!r})"
     return msg
+
+
+def _shown_input(errs: list[dict[str, Any]]) -> str:
+    # The offending value, when it is short and plain enough to repeat.
+    values = {repr(e.get("input")) for e in errs}
+    if any(e["type"] in _NO_INPUT for e in errs) or len(values) != 1:
+        return ""
+    if not all(isinstance(e.get("input"), str | int | float) for e in errs):
+        return ""
+    value = values.pop()
+    return f" (got {value})" if len(value) <= 60 else ""
 
 
 def validation_messages(exc: ValidationError, prefix: str = "") -> list[str]:
@@ -80,9 +89,10 @@ def validation_messages(exc: ValidationError, prefix: str = "") -> list[str]:
         groups.setdefault(_where(tuple(err["loc"]), prefix), []).append(err)
     lines = []
     for where, errs in groups.items():
-        specific = [e for e in errs if not e["type"].endswith(_TYPE_ERRORS)]
-        msgs = list(dict.fromkeys(_message(e) for e in (specific or errs)))
+        errs = [e for e in errs if not e["type"].endswith(_TYPE_ERRORS)] or errs
+        msgs = list(dict.fromkeys(_message(e) for e in errs))
         text = msgs[0] + "".join(" or " + m.removeprefix("Input should be ") for m in msgs[1:])
+        text += _shown_input(errs)
         lines.append(f"{where}: {text}" if where else text)
     return lines
 

@@ -51,6 +51,23 @@ THINK_ONLY = re.compile(r"^<think>.*?</think>$", re.DOTALL)
 TC_OPEN, TC_CLOSE = "<tool_call>", "</tool_call>"
 RE_OPEN, RE_CLOSE = "<response>", "</response>"
 
+# Every category `ParsedCompletion.error` can take (module docstring), in the order listed there.
+ERRORS = (
+    "empty",
+    "truncated",
+    "missing_think",
+    "extra_text",
+    "duplicate_tag",
+    "no_action",
+    "wrong_order",
+    "bad_separator",
+    "empty_tool_block",
+    "blank_line",
+    "invalid_json",
+    "not_a_call",
+    "malformed",
+)
+
 CALL_ERRORS = (
     "truncated",
     "no_tool_block",

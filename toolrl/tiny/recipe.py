@@ -1,7 +1,7 @@
 """The tiny model's recipe: everything that decides the model, hashed into its cache key.
 
 `RECIPES` names the ready ones: `default` (the demo's model, ~1.2 M parameters, a few minutes to
-build on 2 CPU cores) and `fast` (for tests: seconds). Light: the standard library only, so the
+build on 2 CPU cores) and `fast` (for tests: seconds). Light (no torch), so the
 run configuration can read a recipe's context length without loading anything.
 
 Example::
@@ -13,6 +13,8 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from toolrl.errors import UserError
 
 # Bump when the build code changes in a way the recipe fields do not capture.
 TINY_VERSION = 1
@@ -101,5 +103,5 @@ def named_recipe(recipe: str | TinyRecipe) -> tuple[str, TinyRecipe]:
     if isinstance(recipe, TinyRecipe):
         return "custom", recipe
     if recipe not in RECIPES:
-        raise ValueError(f"unknown tiny recipe {recipe!r}; known: {sorted(RECIPES)}")
+        raise UserError(f"unknown tiny recipe {recipe!r}; known: {sorted(RECIPES)}")
     return recipe, RECIPES[recipe]

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from toolrl.errors import UserError
+from toolrl.training.rundir import latest_checkpoint
 
 WEIGHT_FILES = (
     "model.safetensors",
@@ -65,23 +66,6 @@ def context_length(name_or_path: str) -> int | None:
         return None
     text = data.get("text_config", data)
     return text.get("max_position_embeddings") if isinstance(text, dict) else None
-
-
-def latest_checkpoint(run_dir: str | Path) -> str | None:
-    """The newest `checkpoints/checkpoint-N` of a run folder, or None.
-
-    >>> latest_checkpoint("/nonexistent") is None
-    True
-    """
-    root = Path(run_dir) / "checkpoints"
-    if not root.is_dir():
-        return None
-    steps = [
-        (int(p.name.rpartition("-")[2]), p)
-        for p in root.glob("checkpoint-*")
-        if p.is_dir() and p.name.rpartition("-")[2].isdigit()
-    ]
-    return str(max(steps)[1]) if steps else None
 
 
 def _missing_in_folder(path: Path) -> str | None:
