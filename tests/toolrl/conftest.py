@@ -39,3 +39,21 @@ def parquet_records() -> list[dict]:
     import pyarrow.parquet as pq
 
     return pq.read_table(TEST_PARQUET).to_pylist()
+
+
+# --- the fast tiny model, built once per session ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_cache(tiny_model_cache: Path) -> Path:
+    """The session's private `TOOLRL_CACHE` (never the user's cache), shared with the worker
+    tests so the fast tiny model is built once per session (`tests/conftest.py`)."""
+    return tiny_model_cache
+
+
+@pytest.fixture(scope="session")
+def fast_model(tiny_cache: Path) -> Path:
+    """The `fast` tiny model (a few seconds to build), in the session cache."""
+    from toolrl.tiny import build_tiny_model
+
+    return build_tiny_model("fast")

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from toolrl.cli import main
 
 from .conftest import SFT_JSON, TEST_PARQUET
@@ -35,6 +37,7 @@ def test_validate_invalid_file_exits_1_with_path_line_field(tmp_path, capsys):
     assert f"{path}:2: query: missing or not a string" in err
 
 
+@pytest.mark.slow
 def test_validate_through_a_subprocess(tmp_path):
     done = subprocess.run(
         [

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.services import free_port
-from tests.toolrl.conftest_training import fast_model, smoke_config, tiny_cache  # noqa: F401
+from tests.toolrl.smoke import smoke_config
 from toolrl.training.sinks import Sink
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 # Format weight scheduled from 1 to 0 over the run: checks that weights follow the schedule.
 SCHEDULED_REWARD = {
@@ -42,7 +42,7 @@ def _run_module(module: str, *args: str, timeout: int, **kwargs) -> subprocess.C
 
 
 @pytest.fixture(scope="module")
-def smoke(fast_model, tmp_path_factory):  # noqa: F811
+def smoke(fast_model, tmp_path_factory):
     from toolrl.training.engine import train
 
     cfg = smoke_config(reward=SCHEDULED_REWARD)
@@ -65,7 +65,7 @@ def test_smoke_run_completes_with_a_checkpoint(smoke):
     assert json.loads((out / "status.json").read_text())["status"] == "completed"
 
 
-def test_parameters_changed(smoke, fast_model):  # noqa: F811
+def test_parameters_changed(smoke, fast_model):
     from safetensors.torch import load_file
 
     _, out, _ = smoke
@@ -89,17 +89,28 @@ def test_metrics_use_trl_names_every_step(smoke):
 
 
 def test_rollouts_hold_every_component(smoke):
+    from toolrl.rewards import score
+    from toolrl.taxonomy import classify
+
     cfg, out, _ = smoke
+    reward_cfg = cfg.reward_config()
     metrics = {r["step"]: r for r in _jsonl(out / "metrics.jsonl") if "reward" in r}
     for step in (1, 2, 3):
         rollouts = _jsonl(out / "rollouts" / f"step_{step:06d}.jsonl")
         assert len(rollouts) == cfg.grpo.generation_batch_size
         for r in rollouts:
             assert set(r["rewards"]) == {"format", "correctness"}
-            assert r["total"] == pytest.approx(sum(r["rewards"].values()))
+            # The same function as `score` at the step the batch was scored (global step - 1).
+            b = score(r["completion"], r["ground_truth"], reward_cfg, step - 1, cfg.grpo.max_steps)
+            assert (r["rewards"], r["total"]) == (b.components, b.total)
+            assert r["failure"] == classify(r["completion"], r["ground_truth"])
             for key in ("prompt_id", "group", "completion", "ground_truth", "advantage", "error",
                         "length", "truncated", "calls", "weights"):  # fmt: skip
                 assert key in r, key
+        # TRL's per-component means are the weighted values: they add up to TRL's reward.
+        for name in ("format", "correctness"):
+            mean = sum(r["rewards"][name] for r in rollouts) / len(rollouts)
+            assert metrics[step][f"rewards/{name}/mean"] == pytest.approx(mean, abs=1e-5)
         groups = {}
         for r in rollouts:
             groups.setdefault(r["group"], set()).add(r["prompt_id"])
@@ -114,13 +125,14 @@ def test_eval_rows_written(smoke):
     _, out, result = smoke
     evals = _jsonl(out / "eval.jsonl")
     assert [e["step"] for e in evals] == [0, 2, 3]
-    for key in (
-        "eval/format_rate",
-        "eval/exact_call_accuracy",
-        "eval/mean_correctness",
-        "eval/decision_accuracy",
-    ):
-        assert 0.0 <= evals[-1][key] <= 1.0 or key == "eval/mean_correctness"
+    last = evals[-1]
+    for key in ("eval/format_rate", "eval/exact_call_accuracy", "eval/decision_accuracy"):
+        assert 0.0 <= last[key] <= 1.0, key
+    # Correctness is a reward (the toolrl preset's [-3, 3]): the mean of the rows' values.
+    samples = _jsonl(out / "eval_samples" / "step_000003.jsonl")
+    mean = sum(s["rewards"]["correctness"] for s in samples) / len(samples)
+    assert -3.0 <= last["eval/mean_correctness"] <= 3.0
+    assert last["eval/mean_correctness"] == pytest.approx(mean)
     assert result.final_eval == {k: v for k, v in evals[-1].items() if k != "step"}
 
 
@@ -156,7 +168,7 @@ def test_resume_continues_at_the_saved_step_with_the_same_data(smoke, tmp_path):
     assert _jsonl(tmp_path / "metrics.jsonl")[0]["weights/format"] == pytest.approx(1 / 3)
 
 
-def test_lora_run_trains_only_the_adapter_and_resumes(fast_model, tmp_path):  # noqa: F811
+def test_lora_run_trains_only_the_adapter_and_resumes(fast_model, tmp_path):
     """`model.lora`: checkpoints hold the adapter (not the base weights), the adapter moves, the
     base model on disk is untouched, evaluation runs on the adapted model, and a resume continues
     from the adapter checkpoint."""
@@ -225,11 +237,13 @@ class Broken(Sink):
         raise RuntimeError("database down")
 
 
-def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_model, tmp_path):  # noqa: F811
+def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_model, tmp_path):
     cfg = smoke_config(grpo={"max_steps": 6}, checkpoint_every=0, eval_every=0)
     config_file = tmp_path / "run.json"
     config_file.write_text(cfg.to_json())
     out = tmp_path / "run"
+    out.mkdir()
+    (out / "error.txt").write_text("an earlier attempt failed\n")
     proc = _run_module(
         "toolrl.training",
         str(config_file),
@@ -238,6 +252,7 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
         timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not (out / "error.txt").exists()  # a new attempt clears the old error
     assert json.loads((out / "status.json").read_text())["status"] == "stopped"
     assert [r["step"] for r in _jsonl(out / "checkpoints.jsonl")] == [2]
     ckpt = out / "checkpoints" / "checkpoint-2"
@@ -246,7 +261,7 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
 
 
 def test_two_processes_under_accelerate_launch_gather_stop_together_and_resume(
-    fast_model,  # noqa: F811
+    fast_model,
     tmp_path,
 ):
     """The several-GPU command, run here as two CPU processes (DDP on gloo): the main rank
@@ -312,7 +327,7 @@ def test_a_launch_that_does_not_match_the_configuration_is_refused(monkeypatch):
         _check_process_count(cfg, 1)
 
 
-def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):  # noqa: F811
+def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):
     from toolrl.training.engine import train
 
     cfg = smoke_config(grpo={"max_steps": 6}, checkpoint_every=0, eval_every=0, max_wall_time=0.001)
@@ -323,7 +338,7 @@ def test_failing_sink_and_wall_time_limit(fast_model, tmp_path):  # noqa: F811
     assert (tmp_path / "rollouts" / "step_000001.jsonl").exists()  # the file sink kept going
 
 
-def test_demo_command_prints_before_and_after(tiny_cache, tmp_path):  # noqa: F811
+def test_demo_command_prints_before_and_after(tiny_cache, tmp_path):
     """`toolrl demo` end to end on the fast model: table, summary and per-row eval samples."""
     out = tmp_path / "demo"
     proc = _run_module(

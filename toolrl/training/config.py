@@ -31,7 +31,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from toolrl.configfile import deep_merge, read_mapping
 from toolrl.errors import UserError, validation_messages
-from toolrl.training import trl_args
 from toolrl.training.model_source import context_length
 from toolrl.training.presets import PRESETS
 from toolrl.training.settings import (
@@ -41,6 +40,7 @@ from toolrl.training.settings import (
     LoraSettings,
     ModelSettings,
 )
+from toolrl.training.trl_args import grpo_config_kwargs, lora_config_kwargs
 
 __all__ = [
     "PRESETS",
@@ -171,11 +171,11 @@ class RunConfig(BaseModel):
 
     def trl_kwargs(self, output_dir: str) -> dict[str, Any]:
         """Keyword arguments for TRL's `GRPOConfig` (`toolrl.training.trl_args`)."""
-        return trl_args.grpo_config_kwargs(self, output_dir)
+        return grpo_config_kwargs(self, output_dir)
 
     def lora_kwargs(self) -> dict[str, Any] | None:
         """Keyword arguments for peft's `LoraConfig`, or None without LoRA."""
-        return trl_args.lora_config_kwargs(self)
+        return lora_config_kwargs(self)
 
     def to_json(self) -> str:
         """The configuration as indented JSON (what `config.json` of a run holds)."""

@@ -13,10 +13,11 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from toolrl.training.config import RunConfig
+# The functions take a `RunConfig` (typed `Any`: this module must not import the config module,
+# which imports it).
+RunConfig = Any
 
 
 def grpo_config_kwargs(cfg: RunConfig, output_dir: str) -> dict[str, Any]:

@@ -1,30 +1,8 @@
-"""Fixtures for the training-engine tests: the fast tiny model, built once per session.
-
-Import the fixtures into a test module (`from tests.toolrl.conftest_training import ...`); the
-method tests' `conftest.py` is owned by the method core.
-"""
+"""A run configuration small enough for a test (the fixtures are in `conftest.py`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
-
-
-@pytest.fixture(scope="session")
-def tiny_cache(tiny_model_cache: Path) -> Path:
-    """The session's private `TOOLRL_CACHE` (never the user's cache), shared with the worker
-    tests so the fast tiny model is built once per session (`tests/conftest.py`)."""
-    return tiny_model_cache
-
-
-@pytest.fixture(scope="session")
-def fast_model(tiny_cache: Path) -> Path:
-    """The `fast` tiny model (a few seconds to build), in the session cache."""
-    from toolrl.tiny import build_tiny_model
-
-    return build_tiny_model("fast")
 
 
 def smoke_config(**overrides: Any):
