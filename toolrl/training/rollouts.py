@@ -42,6 +42,11 @@ from toolrl.rewards.scoring import as_text
 from toolrl.taxonomy import classify_parsed
 from toolrl.training.trl_adapter import GenerationLogs, shared_scoring
 
+# Rollout columns computed per completion by the scoring pass and logged through TRL; all but
+# `calls` (JSON text in the logs) go into the rollout record as they are.
+_PASSED_THROUGH = ("error", "failure", "format_ok", "exact", "length", "truncated")
+_PER_COMPLETION = ("calls", *_PASSED_THROUGH)
+
 
 def calls_equal(pred: list[dict[str, Any]] | None, gold: list[dict[str, Any]] | None) -> bool:
     """Same calls in any order: names, keys and values all equal (values compared with `==`).
@@ -131,7 +136,7 @@ class RewardState:
             log_extra("ground_truth", list(gts))
             log_extra("rewards", [dict(b.components) for b in breakdowns])
             log_extra("total", [b.total for b in breakdowns])
-            for key in ("calls", "error", "failure", "format_ok", "exact", "length", "truncated"):
+            for key in _PER_COMPLETION:
                 log_extra(key, columns[key])
         return {n: [b.components[n] for b in breakdowns] for n in self.names}
 
@@ -148,8 +153,7 @@ class RewardState:
         breakdown's format check (`classify_parsed`).
         """
         ids = completion_ids or [None] * len(completions)
-        cols: dict[str, list[Any]] = {k: [] for k in ("calls", "error", "failure", "format_ok",
-                                                      "exact", "subscores", "length", "truncated")}  # fmt: skip
+        cols: dict[str, list[Any]] = {k: [] for k in (*_PER_COMPLETION, "subscores")}
         for completion, b, gt_text, tok in zip(completions, breakdowns, gts, ids, strict=True):
             gt = parse_ground_truth(gt_text)  # cached: a group parses its ground truth once
             parsed = parse_completion(as_text(completion))
@@ -192,9 +196,8 @@ def build_rollouts(
         values = logs.extra.get(key) or []
         return values[:n] + [None] * (n - len(values))
 
-    cols = {key: column(key) for key in ("prompt_id", "ground_truth", "rewards", "total", "calls",
-                                          "error", "failure", "format_ok", "exact", "length",
-                                          "truncated")}  # fmt: skip
+    cols = {key: column(key) for key in ("prompt_id", "ground_truth", "rewards", "total", "calls")}
+    cols.update((key, column(key)) for key in _PASSED_THROUGH)
     out = []
     for i, completion in enumerate(logs.completions):
         calls = cols["calls"][i]
@@ -211,10 +214,7 @@ def build_rollouts(
                 "weights": dict(state.weights),
                 "total": cols["total"][i],
                 "advantage": logs.advantages[i] if i < len(logs.advantages) else None,
-                **{
-                    k: cols[k][i]
-                    for k in ("error", "failure", "format_ok", "exact", "length", "truncated")
-                },  # fmt: skip
+                **{key: cols[key][i] for key in _PASSED_THROUGH},
             }
         )
     return out
