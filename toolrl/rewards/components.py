@@ -154,17 +154,19 @@ def format_ok(text: str, kind: str) -> bool:
     >>> format_ok("<think> a </think>\\n<response> b </response>", "response")
     True
     """
+    # The layout first: it rejects most malformed outputs after a prefix check and a `find`,
+    # before the tag counts scan the whole text.
     if kind == "tool":
-        return text.count(TC_OPEN) == 1 and text.count(TC_CLOSE) == 1 and _layout_ok(text, kind)
+        return _layout_ok(text, kind) and text.count(TC_OPEN) == 1 and text.count(TC_CLOSE) == 1
     if kind == "response":
-        return text.count(RE_OPEN) == 1 and text.count(RE_CLOSE) == 1 and _layout_ok(text, kind)
+        return _layout_ok(text, kind) and text.count(RE_OPEN) == 1 and text.count(RE_CLOSE) == 1
     if kind == "both":
         return (
-            text.count(TC_OPEN) == 1
+            _layout_ok(text, kind)
+            and text.count(TC_OPEN) == 1
             and text.count(TC_CLOSE) == 1
             and text.count(RE_OPEN) == 1
             and text.count(RE_CLOSE) == 1
-            and _layout_ok(text, kind)
         )
     return _layout_ok(text, kind)
 

@@ -206,10 +206,9 @@ class Resolved:
         components: dict[str, float] = {}
         total = 0.0
         for name, value_of in self.scorers:
-            v = value_of(s, gt)
-            components[name] = v
+            v = components[name] = value_of(s, gt)
             total += v
-        return Breakdown(total, components, source=(self, s, gt))
+        return Breakdown(total, components, None, (self, s, gt))  # positional: hot path
 
     def details(self, s: str, gt: GroundTruth) -> dict[str, Any]:
         """Sub-scores and the error category of one (stripped) completion."""
