@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from toolrl.parser import ERRORS, ParsedCompletion, parse_completion
+from toolrl.parser import ERRORS, completion_error, parse_calls
 from toolrl.rewards.components import GroundTruth, format_ok, parse_ground_truth
 from toolrl.rewards.scoring import as_text
 
@@ -127,23 +127,31 @@ def compare_calls(pred: list[dict[str, Any]], gold: list[dict[str, Any]]) -> str
     return _PAIR_LABELS[worst]
 
 
-def classify_parsed(parsed: ParsedCompletion, gt: GroundTruth, layout_ok: bool) -> str:
-    """The label of a completion already parsed (`toolrl.parser.parse_completion`), with
-    `layout_ok` = `toolrl.rewards.components.format_ok(text, gt.kind)` (the reward's format
-    check; a breakdown's `details["format_ok"]`). Parses nothing again: for the training loop.
+def classify_parsed(
+    text: str,
+    calls: list[dict[str, Any]] | None,
+    call_error: str | None,
+    gt: GroundTruth,
+    layout_ok: bool,
+) -> str:
+    """The label of a (stripped) completion whose calls the caller already read:
+    `calls, call_error = toolrl.parser.parse_calls(text)`, and `layout_ok` =
+    `toolrl.rewards.components.format_ok(text, gt.kind)` (a breakdown's `details["format_ok"]`).
+    Reads the calls no second time; the structure is checked only when the label depends on it.
     """
     if gt.has_calls and gt.calls is None:
         return BAD_GROUND_TRUTH
     if not gt.has_calls and layout_ok:
         return CORRECT
-    if parsed.error is not None:
-        return FORMAT_PREFIX + parsed.error
-    called = parsed.calls is not None
+    error = completion_error(text, call_error)
+    if error is not None:
+        return FORMAT_PREFIX + error
+    called = calls is not None
     if called != gt.has_calls:
         return CALLED_INSTEAD_OF_ANSWERING if called else ANSWERED_INSTEAD_OF_CALLING
     if not layout_ok:
         return WRONG_LAYOUT
-    return compare_calls(parsed.calls, gt.calls)  # type: ignore[arg-type]
+    return compare_calls(calls, gt.calls)  # type: ignore[arg-type]
 
 
 def classify(completion: Any, ground_truth: Any) -> str:
@@ -155,4 +163,5 @@ def classify(completion: Any, ground_truth: Any) -> str:
     """
     text = as_text(completion)
     gt = parse_ground_truth(ground_truth)
-    return classify_parsed(parse_completion(text), gt, format_ok(text, gt.kind))
+    calls, call_error = parse_calls(text)
+    return classify_parsed(text, calls, call_error, gt, format_ok(text, gt.kind))

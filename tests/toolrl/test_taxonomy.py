@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolrl.parser import parse_completion
+from toolrl.parser import parse_calls
 from toolrl.rewards import RewardConfig, parse_ground_truth, score
 from toolrl.rewards.components import format_ok
 from toolrl.schema import Target, ToolCall
@@ -126,8 +126,10 @@ def test_structured_targets_and_conversational_completions():
 def test_classify_parsed_reuses_what_the_caller_parsed():
     text = tool_output(call("A", x="1"))
     gt = parse_ground_truth(GT_A)
-    parsed = parse_completion(text)
-    assert classify_parsed(parsed, gt, format_ok(text, gt.kind)) == MISSING_PARAMETER
+    calls, call_error = parse_calls(text)
+    assert (
+        classify_parsed(text, calls, call_error, gt, format_ok(text, gt.kind)) == MISSING_PARAMETER
+    )
 
 
 def test_format_family():

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from toolrl.parser import parse_completion
+from toolrl.parser import parse_calls
 from toolrl.rewards import (
     Breakdown,
     RewardConfig,
@@ -149,20 +149,20 @@ class RewardState:
     ) -> dict[str, list[Any]]:
         """Per completion: parsed calls, exact, sub-scores, error, failure label, truncation.
 
-        Each completion is parsed once here; the failure label reuses that parse and the
+        Each completion's calls are read once here; the failure label reuses them and the
         breakdown's format check (`classify_parsed`).
         """
         ids = completion_ids or [None] * len(completions)
         cols: dict[str, list[Any]] = {k: [] for k in (*_PER_COMPLETION, "subscores")}
         for completion, b, gt_text, tok in zip(completions, breakdowns, gts, ids, strict=True):
             gt = parse_ground_truth(gt_text)  # cached: a group parses its ground truth once
-            parsed = parse_completion(as_text(completion))
+            text = as_text(completion)
+            pred, call_error = parse_calls(text)
             layout_ok = bool(b.details["format_ok"])
-            cols["calls"].append(json.dumps(parsed.calls) if parsed.calls is not None else None)
+            cols["calls"].append(json.dumps(pred) if pred is not None else None)
             cols["error"].append(b.details.get("error"))
-            cols["failure"].append(classify_parsed(parsed, gt, layout_ok))
+            cols["failure"].append(classify_parsed(text, pred, call_error, gt, layout_ok))
             cols["format_ok"].append(layout_ok)
-            pred = parsed.calls
             cols["exact"].append(calls_equal(pred, gt.calls) if gt.has_calls else pred is None)
             cols["subscores"].append(subscores(b.details, gt.calls if gt.has_calls else None))
             cols["length"].append(len(tok) if tok is not None else None)
