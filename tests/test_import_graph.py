@@ -16,13 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # Our three packages (`platform/` is a plain folder on sys.path that holds `toolrl_web`).
 PACKAGES = [ROOT / "toolrl", ROOT / "workers", ROOT / "platform" / "toolrl_web"]
 
-# Cycles inside `toolrl/` that another branch is fixing (house-lib: the rewards refactor breaks
-# components <-> scoring). Each entry is the set of modules of one cycle; the test fails when one
-# of them is gone, so the lead removes the entry once that branch is merged.
-KNOWN_TOOLRL_CYCLES: list[set[str]] = [
-    {"toolrl.rewards.components", "toolrl.rewards.scoring"},
-]
-
 
 def module_files(packages: list[Path]) -> dict[str, Path]:
     """Dotted module name -> file, for every module of the packages (folders)."""
@@ -175,14 +168,7 @@ def test_the_graph_covers_our_packages():
 
 def test_no_module_imports_one_that_imports_it_back():
     found = cycles(import_graph())
-    unknown = [c for c in found if set(c) not in KNOWN_TOOLRL_CYCLES]
-    assert not unknown, "import cycles (each module imports the next):\n" + _describe(unknown)
-
-
-def test_known_cycles_are_still_there():
-    found = [set(c) for c in cycles(import_graph())]
-    gone = [sorted(known) for known in KNOWN_TOOLRL_CYCLES if known not in found]
-    assert not gone, f"fixed, remove from KNOWN_TOOLRL_CYCLES: {gone}"
+    assert not found, "import cycles (each module imports the next):\n" + _describe(found)
 
 
 def test_imports_go_one_way():

@@ -51,6 +51,23 @@ THINK_ONLY = re.compile(r"^<think>.*?</think>$", re.DOTALL)
 TC_OPEN, TC_CLOSE = "<tool_call>", "</tool_call>"
 RE_OPEN, RE_CLOSE = "<response>", "</response>"
 
+# Every category `ParsedCompletion.error` can take (module docstring), in the order listed there.
+ERRORS = (
+    "empty",
+    "truncated",
+    "missing_think",
+    "extra_text",
+    "duplicate_tag",
+    "no_action",
+    "wrong_order",
+    "bad_separator",
+    "empty_tool_block",
+    "blank_line",
+    "invalid_json",
+    "not_a_call",
+    "malformed",
+)
+
 CALL_ERRORS = (
     "truncated",
     "no_tool_block",
@@ -234,19 +251,28 @@ def parse_completion(text: str) -> ParsedCompletion:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     calls, call_error = parse_calls(text)
-    if call_error == "no_tool_block":
-        calls = None
-    if well_formed(text):
-        # A well-formed completion whose tool block does not parse reports the call error.
-        error = call_error if call_error not in (None, "no_tool_block") else None
-    else:
-        error = diagnose(text)
-        if error == "malformed" and call_error not in (None, "no_tool_block"):
-            error = call_error
     return ParsedCompletion(
         thought=_block(text, "<think>", "</think>"),
         calls=calls,
         response=_block(text, RE_OPEN, RE_CLOSE),
-        error=error,
+        error=completion_error(text, call_error),
         call_error=call_error,
     )
+
+
+def completion_error(text: str, call_error: str | None) -> str | None:
+    """`parse_completion(text).error` from the error `parse_calls(text)` already gave, without
+    reading the calls again (for callers that parsed them).
+
+    >>> completion_error("<think> a </think>\\n<response> b </response>", "no_tool_block") is None
+    True
+    """
+    if call_error == "no_tool_block":
+        call_error = None
+    if well_formed(text):
+        # A well-formed completion whose tool block does not parse reports the call error.
+        return call_error
+    error = diagnose(text)
+    if error == "malformed" and call_error is not None:
+        return call_error
+    return error

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from toolrl.cli import main
 
 
@@ -33,6 +35,7 @@ def test_validate_invalid_file_exits_1_with_path_line_field(tmp_path, capsys):
     assert f"{path}:2: query: missing or not a string" in err
 
 
+@pytest.mark.slow
 def test_validate_through_a_subprocess(parquet_path):
     done = subprocess.run(
         [

@@ -12,6 +12,9 @@ import pytest
 MODULES = [
     "toolrl.prompt",
     "toolrl.parser",
+    "toolrl.taxonomy",
+    "toolrl.errors",
+    "toolrl.configfile",
     "toolrl.rewards",
     "toolrl.rewards.components",
     "toolrl.rewards.config",
@@ -34,9 +37,10 @@ MODULES = [
 ]
 
 
+@pytest.mark.slow
 def test_importing_the_core_loads_no_heavy_or_web_package():
     code = (
-        "import sys, toolrl.rewards, toolrl.prompt, toolrl.parser, toolrl.formats\n"
+        "import sys, toolrl.rewards, toolrl.prompt, toolrl.parser, toolrl.formats, toolrl.taxonomy\n"
         "import toolrl.commands.validate, toolrl.commands.score, toolrl.commands.reward_preview\n"
         "heavy = {'torch', 'transformers', 'trl', 'django', 'celery', 'scipy'} & set(sys.modules)\n"
         "print(sorted(heavy))"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -29,6 +28,7 @@ def _texts() -> list[str]:
     return texts
 
 
+@pytest.mark.slow
 def test_tokenizer_round_trips_through_auto_tokenizer(fast_model):
     from tokenizers import Tokenizer
     from transformers import AutoTokenizer
@@ -44,6 +44,7 @@ def test_tokenizer_round_trips_through_auto_tokenizer(fast_model):
         assert auto.decode(auto(text, add_special_tokens=False)["input_ids"]) == text
 
 
+@pytest.mark.slow
 def test_tags_are_single_non_special_tokens_that_survive_decoding(fast_model):
     from transformers import AutoTokenizer
 
@@ -60,6 +61,7 @@ def test_tags_are_single_non_special_tokens_that_survive_decoding(fast_model):
     assert tok.eos_token == "<|im_end|>" and tok.pad_token == "<|endoftext|>"
 
 
+@pytest.mark.slow
 def test_model_loads_with_auto_classes_and_generates(fast_model):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -79,12 +81,18 @@ def test_model_loads_with_auto_classes_and_generates(fast_model):
     assert info["warmup"]["final_loss"] < info["warmup"]["first_loss"]
 
 
-def test_second_build_reuses_the_cache(fast_model, tiny_cache):
-    from toolrl.tiny import build_tiny_model
+@pytest.mark.slow
+def test_second_build_reuses_the_cache(fast_model, tiny_cache, monkeypatch):
+    """A second build returns the cached folder without training anything (timed in
+    bench/tiny_cache.py)."""
+    from toolrl.tiny import build_tiny_model, cache
 
-    t0 = time.monotonic()
+    def no_build(*args, **kwargs):
+        raise AssertionError("the cached model was built again")
+
+    monkeypatch.setattr(cache, "train_tokenizer", no_build)
+    monkeypatch.setattr(cache, "warm_up", no_build)
     assert build_tiny_model("fast") == fast_model
-    assert time.monotonic() - t0 < 5
     assert fast_model.parent == tiny_cache / "tiny"
 
 
@@ -156,7 +164,7 @@ def test_warmup_prompts_mix_toolrl_and_short_generic_system_messages():
 def test_warmup_batches_group_similar_lengths_and_cover_every_example():
     import random
 
-    from toolrl.tiny import _batches
+    from toolrl.tiny.build import _batches
 
     r = random.Random(0)
     lengths = [r.choice([100, 500]) + r.randint(0, 20) for _ in range(1024)]

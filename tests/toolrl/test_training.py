@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.services import free_port
-from tests.toolrl.conftest_training import smoke_config
+from tests.toolrl.smoke import smoke_config
 from toolrl.training.sinks import Sink
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 # Format weight scheduled from 1 to 0 over the run: checks that weights follow the schedule.
 SCHEDULED_REWARD = {
@@ -89,17 +89,28 @@ def test_metrics_use_trl_names_every_step(smoke):
 
 
 def test_rollouts_hold_every_component(smoke):
+    from toolrl.rewards import score
+    from toolrl.taxonomy import classify
+
     cfg, out, _ = smoke
+    reward_cfg = cfg.reward_config()
     metrics = {r["step"]: r for r in _jsonl(out / "metrics.jsonl") if "reward" in r}
     for step in (1, 2, 3):
         rollouts = _jsonl(out / "rollouts" / f"step_{step:06d}.jsonl")
         assert len(rollouts) == cfg.grpo.generation_batch_size
         for r in rollouts:
             assert set(r["rewards"]) == {"format", "correctness"}
-            assert r["total"] == pytest.approx(sum(r["rewards"].values()))
+            # The same function as `score` at the step the batch was scored (global step - 1).
+            b = score(r["completion"], r["ground_truth"], reward_cfg, step - 1, cfg.grpo.max_steps)
+            assert (r["rewards"], r["total"]) == (b.components, b.total)
+            assert r["failure"] == classify(r["completion"], r["ground_truth"])
             for key in ("prompt_id", "group", "completion", "ground_truth", "advantage", "error",
                         "length", "truncated", "calls", "weights"):  # fmt: skip
                 assert key in r, key
+        # TRL's per-component means are the weighted values: they add up to TRL's reward.
+        for name in ("format", "correctness"):
+            mean = sum(r["rewards"][name] for r in rollouts) / len(rollouts)
+            assert metrics[step][f"rewards/{name}/mean"] == pytest.approx(mean, abs=1e-5)
         groups = {}
         for r in rollouts:
             groups.setdefault(r["group"], set()).add(r["prompt_id"])
@@ -114,13 +125,14 @@ def test_eval_rows_written(smoke):
     _, out, result = smoke
     evals = _jsonl(out / "eval.jsonl")
     assert [e["step"] for e in evals] == [0, 2, 3]
-    for key in (
-        "eval/format_rate",
-        "eval/exact_call_accuracy",
-        "eval/mean_correctness",
-        "eval/decision_accuracy",
-    ):
-        assert 0.0 <= evals[-1][key] <= 1.0 or key == "eval/mean_correctness"
+    last = evals[-1]
+    for key in ("eval/format_rate", "eval/exact_call_accuracy", "eval/decision_accuracy"):
+        assert 0.0 <= last[key] <= 1.0, key
+    # Correctness is a reward (the toolrl preset's [-3, 3]): the mean of the rows' values.
+    samples = _jsonl(out / "eval_samples" / "step_000003.jsonl")
+    mean = sum(s["rewards"]["correctness"] for s in samples) / len(samples)
+    assert -3.0 <= last["eval/mean_correctness"] <= 3.0
+    assert last["eval/mean_correctness"] == pytest.approx(mean)
     assert result.final_eval == {k: v for k, v in evals[-1].items() if k != "step"}
 
 
@@ -230,6 +242,8 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
     config_file = tmp_path / "run.json"
     config_file.write_text(cfg.to_json())
     out = tmp_path / "run"
+    out.mkdir()
+    (out / "error.txt").write_text("an earlier attempt failed\n")
     proc = _run_module(
         "toolrl.training",
         str(config_file),
@@ -238,6 +252,7 @@ def test_stop_request_checkpoints_and_ends_cleanly_through_the_entry_point(fast_
         timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not (out / "error.txt").exists()  # a new attempt clears the old error
     assert json.loads((out / "status.json").read_text())["status"] == "stopped"
     assert [r["step"] for r in _jsonl(out / "checkpoints.jsonl")] == [2]
     ckpt = out / "checkpoints" / "checkpoint-2"

@@ -101,9 +101,10 @@ def test_round_trip_through_json(tmp_path):
     assert RunConfig.from_file(path) == cfg
 
 
+@pytest.mark.slow
 def test_config_module_imports_no_ml_or_web_stack():
     code = (
-        "import sys, toolrl.training, toolrl.training.sinks\n"
+        "import sys, toolrl.training, toolrl.training.sinks, toolrl.training.rollouts\n"
         "from toolrl.training import RunConfig\n"
         "RunConfig.from_preset('toolrl-paper'); RunConfig.from_preset('cpu-tiny')\n"
         "print(sorted({'torch', 'transformers', 'trl', 'vllm', 'peft', 'django', 'celery'} & set(sys.modules)))"
@@ -117,8 +118,17 @@ def test_config_module_imports_no_ml_or_web_stack():
     [
         "toolrl.synthetic",
         "toolrl.tiny",
+        "toolrl.tiny.recipe",
+        "toolrl.tiny.warmup_data",
+        "toolrl.tiny.cache",
         "toolrl.training",
         "toolrl.training.config",
+        "toolrl.training.settings",
+        "toolrl.training.presets",
+        "toolrl.training.trl_args",
+        "toolrl.training.model_source",
+        "toolrl.training.rundir",
+        "toolrl.training.trl_adapter",
         "toolrl.training.sinks",
         "toolrl.training.data",
         "toolrl.training.rollouts",

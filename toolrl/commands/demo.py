@@ -3,6 +3,7 @@
 Builds (or reuses) the tiny base model, makes the synthetic task, runs GRPO with the ToolRL
 reward (`cpu-tiny` preset) and prints the held-out greedy metrics before and after. Writes the
 run directory plus `demo_summary.json` (before, after, timings) for `bench/demo_learning.py`.
+A folder that cannot be created, an unknown recipe or step count is one line on stderr (exit 2).
 """
 
 from __future__ import annotations
@@ -61,10 +62,9 @@ def demo(
     from toolrl.tiny import build_tiny_model
     from toolrl.training.config import RunConfig
     from toolrl.training.engine import train
+    from toolrl.training.model_source import check_model_source
+    from toolrl.training.rundir import make_run_dir
 
-    t0 = time.monotonic()
-    model_dir = build_tiny_model(recipe)
-    t_model = time.monotonic() - t0
     overrides: dict[str, Any] = {
         "name": "demo",
         "model": {"name_or_path": f"tiny:{recipe}"},
@@ -75,6 +75,12 @@ def demo(
     if steps is not None:
         overrides["grpo"] = {"max_steps": steps}
     cfg = RunConfig.from_preset("cpu-tiny", **overrides)
+    check_model_source(cfg.model.name_or_path, setting="--recipe")
+    # Before the model build: a wrong --out or option must not cost minutes first.
+    make_run_dir(out)
+    t0 = time.monotonic()
+    model_dir = build_tiny_model(recipe)
+    t_model = time.monotonic() - t0
     result = train(cfg, out, progress=progress)
     evals = [
         json.loads(line) for line in (out / "eval.jsonl").read_text().splitlines() if line.strip()
@@ -100,9 +106,21 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"toolrl demo: tiny model '{args.recipe}', synthetic task, GRPO with the ToolRL reward -> {out}"
     )
-    s = demo(
-        out, args.steps, args.recipe, args.eval_rows, progress=not args.no_progress, seed=args.seed
-    )
+    try:
+        s = demo(
+            out,
+            args.steps,
+            args.recipe,
+            args.eval_rows,
+            progress=not args.no_progress,
+            seed=args.seed,
+        )
+    except Exception as exc:
+        from toolrl.commands.train import print_user_error
+
+        if print_user_error(exc):
+            return 2
+        raise
     print()
     print(format_table(s["before"], s["after"]))
     print()

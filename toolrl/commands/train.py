@@ -3,6 +3,10 @@
 Shows a progress bar (step, reward, ETA) and writes the run directory: `config.json`,
 `metrics.jsonl`, `eval.jsonl`, `rollouts/`, `checkpoints/`, `status.json`. Touch `DIR/STOP` to
 make the run checkpoint and stop cleanly.
+
+A mistake in what the user gave (the configuration, a dataset row, the model path, `--out`,
+`--resume`) prints what is wrong, one line per problem (`toolrl.errors`), and exits 2, before the
+model is loaded.
 """
 
 from __future__ import annotations
@@ -26,28 +30,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_config(spec: str, max_steps: int | None = None):
     """A run configuration from a file or `preset:NAME`, with an optional step override."""
+    from toolrl.configfile import read_mapping
     from toolrl.training.config import RunConfig
 
     if spec.startswith("preset:"):
         data: dict = {"preset": spec.partition(":")[2]}
     else:
-        data = RunConfig.from_file(spec).model_dump(exclude_none=False)
-    if max_steps is not None:
-        data.setdefault("grpo", {})["max_steps"] = max_steps
+        data = read_mapping(spec, "run configuration")
+    grpo = data.get("grpo")
+    if max_steps is not None and (grpo is None or isinstance(grpo, dict)):
+        data["grpo"] = {**(grpo or {}), "max_steps": max_steps}
     return RunConfig.from_dict(data)
+
+
+def print_user_error(exc: Exception) -> bool:
+    """Print a user's mistake as its lines on stderr; False when `exc` is not one (a bug)."""
+    from toolrl.errors import user_error_lines
+
+    lines = user_error_lines(exc)
+    if lines is None:
+        return False
+    for line in lines:
+        print(line, file=sys.stderr)
+    return True
 
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         cfg = load_config(args.config, args.max_steps)
-    except (ValueError, OSError) as exc:
-        print(f"toolrl train: invalid configuration: {exc}", file=sys.stderr)
-        return 2
-    out = Path(args.out or f"runs/{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    from toolrl.training.engine import train
+        out = Path(args.out or f"runs/{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+        from toolrl.training.engine import train
 
-    result = train(cfg, out, resume_from=args.resume, progress=not args.no_progress)
+        result = train(cfg, out, resume_from=args.resume, progress=not args.no_progress)
+    except Exception as exc:
+        if print_user_error(exc):
+            return 2
+        raise
     print(f"{result.status} at step {result.step} in {result.seconds:.0f} s; run directory {out}")
     if result.final_eval:
         for key, value in result.final_eval.items():

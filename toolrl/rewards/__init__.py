@@ -14,13 +14,7 @@ matching that needs it); no torch, transformers or trl.
 
 from __future__ import annotations
 
-from toolrl.rewards.components import (
-    GroundTruth,
-    correctness_reward,
-    format_reward,
-    length_reward,
-    parse_ground_truth,
-)
+from toolrl.rewards.components import GroundTruth, parse_ground_truth
 from toolrl.rewards.config import (
     PRESETS,
     CorrectnessConfig,
@@ -33,7 +27,15 @@ from toolrl.rewards.config import (
     schedule_points,
 )
 from toolrl.rewards.schedule import Schedule
-from toolrl.rewards.scoring import Breakdown, score, score_batch, score_columns
+from toolrl.rewards.scoring import (
+    Breakdown,
+    correctness_reward,
+    format_reward,
+    length_reward,
+    score,
+    score_batch,
+    score_columns,
+)
 
 __all__ = [
     "PRESETS",

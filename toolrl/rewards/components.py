@@ -6,15 +6,16 @@ the released scorer lets a malformed predicted call (say `"params"` instead of `
 through when its name matches no ground-truth call; here any malformed call is a parse failure
 (correctness = min), because a call a tool runtime cannot execute should never earn reward.
 
-Each `*_reward` function takes one completion and one ground truth (ToolRL text, a `Target`, or
-a `GroundTruth` from `parse_ground_truth`) and returns that component's weighted value under a
-`RewardConfig` at a training step, so a trainer can log each component on its own.
+These are the building blocks: whether a layout fits (`format_ok`), the correctness
+sub-scores (`correctness_details`), the thought's length (`length_fraction`). They know nothing
+of weights, ranges or steps; `toolrl.rewards.scoring` turns them into each component's weighted
+value (one function per component) and imports this module, never the other way round.
 
 Example::
 
-    >>> gt = '<think> t </think>\\n<tool_call>\\n{"name": "A", "parameters": {"x": "1"}}\\n</tool_call>'
-    >>> correctness_reward('<think> a </think>\\n<tool_call>\\n{"name": "A", "parameters": {"x": "1"}}\\n</tool_call>', gt)
-    3.0
+    >>> gt = parse_ground_truth('<think> t </think>\\n<tool_call>\\n{"name": "A", "parameters": {"x": "1"}}\\n</tool_call>')
+    >>> correctness_details([{"name": "A", "parameters": {"x": "2"}}], gt.calls, CorrectnessConfig())["score"]
+    2.0
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from toolrl.parser import (
     parse_block,
     tool_block,
 )
-from toolrl.rewards.config import CorrectnessConfig, Normalization, RewardConfig
+from toolrl.rewards.config import CorrectnessConfig, Normalization
 from toolrl.schema import Target
 
 
@@ -153,17 +154,19 @@ def format_ok(text: str, kind: str) -> bool:
     >>> format_ok("<think> a </think>\\n<response> b </response>", "response")
     True
     """
+    # The layout first: it rejects most malformed outputs after a prefix check and a `find`,
+    # before the tag counts scan the whole text.
     if kind == "tool":
-        return text.count(TC_OPEN) == 1 and text.count(TC_CLOSE) == 1 and _layout_ok(text, kind)
+        return _layout_ok(text, kind) and text.count(TC_OPEN) == 1 and text.count(TC_CLOSE) == 1
     if kind == "response":
-        return text.count(RE_OPEN) == 1 and text.count(RE_CLOSE) == 1 and _layout_ok(text, kind)
+        return _layout_ok(text, kind) and text.count(RE_OPEN) == 1 and text.count(RE_CLOSE) == 1
     if kind == "both":
         return (
-            text.count(TC_OPEN) == 1
+            _layout_ok(text, kind)
+            and text.count(TC_OPEN) == 1
             and text.count(TC_CLOSE) == 1
             and text.count(RE_OPEN) == 1
             and text.count(RE_CLOSE) == 1
-            and _layout_ok(text, kind)
         )
     return _layout_ok(text, kind)
 
@@ -366,59 +369,3 @@ def length_fraction(text: str, target_words: float) -> float:
     if words is None or target_words <= 0:
         return 0.0
     return min(round(words / target_words, 2), 1.0)
-
-
-# ---- per-component public functions --------------------------------------------------------
-
-
-def format_reward(
-    completion: str,
-    ground_truth: str | Target | GroundTruth,
-    cfg: RewardConfig | None = None,
-    step: float = 0,
-    max_steps: float | None = None,
-) -> float:
-    """The weighted format component: `max` if the layout fits the ground truth, else `min`.
-
-    >>> format_reward("<think> a </think>\\n<response> b </response>", "<response> x </response>")
-    1.0
-    """
-    from toolrl.rewards.scoring import Resolved
-
-    return Resolved(cfg, step, max_steps).format(completion, parse_ground_truth(ground_truth))
-
-
-def correctness_reward(
-    completion: str,
-    ground_truth: str | Target | GroundTruth,
-    cfg: RewardConfig | None = None,
-    step: float = 0,
-    max_steps: float | None = None,
-) -> float:
-    """The weighted correctness component (0 for a response-only ground truth).
-
-    >>> correctness_reward("<think> a </think>\\n<response> b </response>", "<response> x </response>")
-    0.0
-    """
-    from toolrl.rewards.scoring import Resolved
-
-    r = Resolved(cfg, step, max_steps)
-    return r.correctness(completion, parse_ground_truth(ground_truth))
-
-
-def length_reward(
-    completion: str,
-    ground_truth: str | Target | GroundTruth | None = None,
-    cfg: RewardConfig | None = None,
-    step: float = 0,
-    max_steps: float | None = None,
-) -> float:
-    """The weighted length component; with no config, the `length` preset's (target 512 words).
-
-    >>> length_reward("<think> " + "w " * 512 + "</think>")
-    1.0
-    """
-    from toolrl.rewards.scoring import Resolved
-
-    cfg = RewardConfig.preset("length") if cfg is None else cfg
-    return Resolved(cfg, step, max_steps, force_length=True).length(completion)

@@ -29,12 +29,13 @@ Example::
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from toolrl.configfile import deep_merge, read_mapping
+from toolrl.errors import UserError
 from toolrl.rewards.schedule import Schedule, Value, value_at
 
 
@@ -118,12 +119,12 @@ class RewardConfig(BaseModel):
             data = PRESETS[name]
         except KeyError:
             known = ", ".join(PRESETS)
-            raise ValueError(f"unknown reward preset {name!r}; known: {known}") from None
+            raise UserError(f"unknown reward preset {name!r}; known: {known}") from None
         return cls.model_validate({"name": name, **data})
 
     @classmethod
     def from_file(cls, path: str | Path) -> RewardConfig:
-        """Load a configuration from YAML (`.yaml`/`.yml`) or JSON; `preset: NAME` starts from a preset.
+        """Load a configuration from YAML or JSON (`.json`); `preset: NAME` starts from a preset.
 
         >>> import tempfile, os
         >>> p = os.path.join(tempfile.mkdtemp(), "r.json")
@@ -131,17 +132,7 @@ class RewardConfig(BaseModel):
         >>> RewardConfig.from_file(p).correctness.max
         1.0
         """
-        path = Path(path)
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: a reward configuration must be a mapping")
-        return cls.from_dict(data)
+        return cls.from_dict(read_mapping(path, "reward configuration"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RewardConfig:
@@ -154,7 +145,7 @@ class RewardConfig(BaseModel):
         base_name = data.pop("preset", None)
         if base_name is not None:
             base = cls.preset(base_name).model_dump()
-            data = _deep_merge(base, data)
+            data = deep_merge(base, data)
         return cls.model_validate(data)
 
     @classmethod
@@ -170,6 +161,10 @@ class RewardConfig(BaseModel):
             return spec
         if str(spec) in PRESETS:
             return cls.preset(str(spec))
+        if not Path(spec).exists():
+            raise UserError(
+                f"{str(spec)!r} is neither a reward preset ({', '.join(PRESETS)}) nor a file"
+            )
         return cls.from_file(spec)
 
     def component_names(self) -> list[str]:
@@ -179,16 +174,6 @@ class RewardConfig(BaseModel):
         ['format', 'correctness', 'length']
         """
         return [name for name in COMPONENTS if getattr(self, name).enabled]
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and "kind" not in value:
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def _linear(start: float, end: float) -> dict[str, Any]:

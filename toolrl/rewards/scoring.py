@@ -23,7 +23,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from toolrl.parser import diagnose, parse_block, tool_block, well_formed
@@ -38,6 +38,7 @@ from toolrl.rewards.components import (
 )
 from toolrl.rewards.config import RewardConfig
 from toolrl.rewards.schedule import value_at
+from toolrl.schema import Target
 
 _DEFAULT: RewardConfig | None = None
 _EXACT: dict[str, Any] = {"exact": True, "fraction": 1.0}
@@ -116,7 +117,13 @@ def as_text(completion: Any) -> str:
 
 
 class Resolved:
-    """A configuration resolved at one step: ranges, weights and flags read once per batch."""
+    """A configuration resolved at one step: ranges and weights read once per batch.
+
+    The weighted value of each component is computed by exactly one method, `format`,
+    `correctness` or `length` (each takes the *stripped* completion text and its parsed ground
+    truth); `scorers` lists the enabled ones in order, and every path (`score`, `score_batch`,
+    `score_columns`, the per-component `*_reward` functions, training) goes through them.
+    """
 
     def __init__(
         self,
@@ -130,35 +137,46 @@ class Resolved:
         self.names = cfg.component_names()
         if force_length and "length" not in self.names:
             self.names.append("length")
-        f, c, n = cfg.format, cfg.correctness, cfg.length
-
-        def at(v: Any) -> float:
-            return value_at(v, step, max_steps)
-
-        self.f_w, self.f_lo, self.f_hi = at(f.weight), at(f.min), at(f.max)
-        self.c_w, self.c_lo, self.c_hi = at(c.weight), at(c.min), at(c.max)
-        self.l_w, self.l_lo, self.l_hi = at(n.weight), at(n.min), at(n.max)
-        self.l_target = at(n.target_words)
+        f, c = cfg.format, cfg.correctness
+        f_w = value_at(f.weight, step, max_steps)
+        self.f_good = f_w * value_at(f.max, step, max_steps)
+        self.f_bad = f_w * value_at(f.min, step, max_steps)
+        self.c_w = value_at(c.weight, step, max_steps)
+        self.c_lo = value_at(c.min, step, max_steps)
+        self.c_hi = value_at(c.max, step, max_steps)
         self.ccfg = c
         self.norm = c.normalize if c.normalize.any() else None
+        if "length" in self.names:  # off in most presets: not resolving it saves a third
+            n = cfg.length
+            self.l_w = value_at(n.weight, step, max_steps)
+            self.l_lo = value_at(n.min, step, max_steps)
+            self.l_hi = value_at(n.max, step, max_steps)
+            self.l_target = value_at(n.target_words, step, max_steps)
+        self.scorers: list[tuple[str, Callable[[str, GroundTruth], float]]] = [
+            (name, getattr(self, name)) for name in self.names
+        ]
 
-    def format(self, completion: Any, gt: GroundTruth) -> float:
-        """Weighted format value."""
-        ok = format_ok(as_text(completion), gt.kind)
-        return self.f_w * (self.f_hi if ok else self.f_lo)
+    # --- one function per component: its weighted value -------------------------------------
 
-    def correctness(self, completion: Any, gt: GroundTruth) -> float:
-        """Weighted correctness value."""
-        return self.c_w * self._correctness(as_text(completion), gt)[0]
+    def format(self, s: str, gt: GroundTruth) -> float:
+        """Weighted format value: `weight * max` if the layout fits the ground truth, else `weight * min`."""
+        return self.f_good if format_ok(s, gt.kind) else self.f_bad
 
-    def length(self, completion: Any) -> float:
-        """Weighted length value."""
-        frac = length_fraction(as_text(completion), self.l_target)
+    def correctness(self, s: str, gt: GroundTruth) -> float:
+        """Weighted correctness value: `weight * (min + (max - min) * fraction)` (see `_correctness`)."""
+        return self.c_w * self._correctness(s, gt)[0]
+
+    def length(self, s: str, gt: GroundTruth | None = None) -> float:
+        """Weighted length value: `weight * (min + (max - min) * length_fraction)`."""
+        frac = length_fraction(s, self.l_target)
         return self.l_w * (self.l_lo + (self.l_hi - self.l_lo) * frac)
+
+    # ------------------------------------------------------------------------------------------
 
     def _correctness(
         self, s: str, gt: GroundTruth
     ) -> tuple[float, dict[str, Any] | None, str | None]:
+        """(unweighted value in [min, max], sub-scores or None, error or None)."""
         if not gt.has_calls:
             return 0.0, None, None  # response-only ground truth: neutral, as released
         lo, hi = self.c_lo, self.c_hi
@@ -187,19 +205,10 @@ class Resolved:
         s = completion.strip() if type(completion) is str else as_text(completion)
         components: dict[str, float] = {}
         total = 0.0
-        if "format" in self.names:
-            v = self.f_w * (self.f_hi if format_ok(s, gt.kind) else self.f_lo)
-            components["format"] = v
+        for name, value_of in self.scorers:
+            v = components[name] = value_of(s, gt)
             total += v
-        if "correctness" in self.names:
-            v = self.c_w * self._correctness(s, gt)[0]
-            components["correctness"] = v
-            total += v
-        if "length" in self.names:
-            v = self.l_w * (self.l_lo + (self.l_hi - self.l_lo) * length_fraction(s, self.l_target))
-            components["length"] = v
-            total += v
-        return Breakdown(total, components, source=(self, s, gt))
+        return Breakdown(total, components, None, (self, s, gt))  # positional: hot path
 
     def details(self, s: str, gt: GroundTruth) -> dict[str, Any]:
         """Sub-scores and the error category of one (stripped) completion."""
@@ -283,32 +292,64 @@ def score_columns(
     """
     r = Resolved(cfg, step, max_steps)
     gts = _parsed_gts(ground_truths, len(completions))
-    use_f, use_c, use_l = (name in r.names for name in ("format", "correctness", "length"))
-    f_good, f_bad = r.f_w * r.f_hi, r.f_w * r.f_lo
-    cols: dict[str, list[float]] = {"total": []}
-    for name in r.names:
-        cols[name] = []
-    total, fcol, ccol, lcol = (
-        cols["total"],
-        cols.get("format"),
-        cols.get("correctness"),
-        cols.get("length"),
-    )
-    correctness = r._correctness
-    for c, g in zip(completions, gts, strict=True):
-        s = c.strip() if type(c) is str else as_text(c)
-        t = 0.0
-        if use_f:
-            v = f_good if format_ok(s, g.kind) else f_bad
-            fcol.append(v)  # type: ignore[union-attr]
-            t += v
-        if use_c:
-            v = r.c_w * correctness(s, g)[0]
-            ccol.append(v)  # type: ignore[union-attr]
-            t += v
-        if use_l:
-            v = r.l_w * (r.l_lo + (r.l_hi - r.l_lo) * length_fraction(s, r.l_target))
-            lcol.append(v)  # type: ignore[union-attr]
-            t += v
-        total.append(t)
-    return cols
+    texts = [c.strip() if type(c) is str else as_text(c) for c in completions]
+    # Column by column: `map` runs each component's function at C speed, and the total adds the
+    # components in the same order as `breakdown`, so both give the same bits.
+    total = [0.0] * len(texts)
+    cols: dict[str, list[float]] = {}
+    for name, value_of in r.scorers:
+        col = cols[name] = list(map(value_of, texts, gts))
+        total = [t + v for t, v in zip(total, col, strict=True)]
+    return {"total": total, **cols}
+
+
+# ---- per-component public functions --------------------------------------------------------
+
+
+def format_reward(
+    completion: Any,
+    ground_truth: str | Target | GroundTruth,
+    cfg: RewardConfig | None = None,
+    step: float = 0,
+    max_steps: float | None = None,
+) -> float:
+    """The weighted format component: `max` if the layout fits the ground truth, else `min`.
+
+    >>> format_reward("<think> a </think>\\n<response> b </response>", "<response> x </response>")
+    1.0
+    """
+    gt = parse_ground_truth(ground_truth)
+    return Resolved(cfg, step, max_steps).format(as_text(completion), gt)
+
+
+def correctness_reward(
+    completion: Any,
+    ground_truth: str | Target | GroundTruth,
+    cfg: RewardConfig | None = None,
+    step: float = 0,
+    max_steps: float | None = None,
+) -> float:
+    """The weighted correctness component (0 for a response-only ground truth).
+
+    >>> gt = '<think> t </think>\\n<tool_call>\\n{"name": "A", "parameters": {"x": "1"}}\\n</tool_call>'
+    >>> correctness_reward('<think> a </think>\\n<tool_call>\\n{"name": "A", "parameters": {"x": "1"}}\\n</tool_call>', gt)
+    3.0
+    """
+    gt = parse_ground_truth(ground_truth)
+    return Resolved(cfg, step, max_steps).correctness(as_text(completion), gt)
+
+
+def length_reward(
+    completion: Any,
+    ground_truth: str | Target | GroundTruth | None = None,
+    cfg: RewardConfig | None = None,
+    step: float = 0,
+    max_steps: float | None = None,
+) -> float:
+    """The weighted length component; with no config, the `length` preset's (target 512 words).
+
+    >>> length_reward("<think> " + "w " * 512 + "</think>")
+    1.0
+    """
+    cfg = RewardConfig.preset("length") if cfg is None else cfg
+    return Resolved(cfg, step, max_steps, force_length=True).length(as_text(completion))

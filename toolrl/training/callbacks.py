@@ -1,10 +1,10 @@
 """The engine's TRL/transformers callbacks (imported only when training runs: needs torch).
 
-`RunCallback` does, per optimizer step: set the reward weights from the schedule (before the
-step, so the generation round of that step uses them), write the rollouts of a new generation
-round, evaluate every N steps, and turn a stop request, the wall-time limit or the last step into
-a checkpoint. It also forwards TRL's logs to the sink and completes every checkpoint directory
-with the run configuration.
+`RunCallback` does, per optimizer step: write the rollouts of a new generation round, evaluate
+every N steps, and turn a stop request, the wall-time limit or the last step into a checkpoint.
+It also forwards TRL's logs to the sink and completes every checkpoint directory with the run
+configuration. The reward schedule needs no hook: the reward functions compute each component's
+weighted value at the step they score (`toolrl.training.rollouts`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from toolrl.training.config import RunConfig
 from toolrl.training.evaluation import evaluate_model
 from toolrl.training.rollouts import RewardState, build_rollouts
 from toolrl.training.sinks import Sink
+from toolrl.training.trl_adapter import generation_logs
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class RunCallback(TrainerCallback):
         self.reward_state = reward_state
         self.val_rows = val_rows
         self.start_time = start_time or time.monotonic()
-        self.trainer: Any = None  # set right after the trainer is built
+        self.trainer: Any = None  # set by trl_adapter.build_trainer
         self.status = "completed"
         self.written_generation = 0
         self.last_eval_step: int | None = None
@@ -87,18 +88,13 @@ class RunCallback(TrainerCallback):
         if self.cfg.eval_every and self.cfg.eval_at_start and state.global_step == 0:
             self.evaluate(state)
 
-    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        weights = self.reward_state.weights_at(state.global_step, state.max_steps)
-        self.trainer.reward_weights = torch.tensor(
-            [weights[n] for n in self.reward_state.names], dtype=torch.float32
-        )
-
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         step = state.global_step
         rs = self.reward_state
         if self.cfg.log_rollouts and rs.generation != self.written_generation and self._main(state):
             self.written_generation = rs.generation
-            rollouts = build_rollouts(self.trainer._logs, rs, self.cfg.grpo.num_generations)
+            logs = generation_logs(self.trainer)
+            rollouts = build_rollouts(logs, rs, self.cfg.grpo.num_generations)
             self.sink.write_rollouts(rs.generation_step, rollouts)
         if self.cfg.eval_every and step % self.cfg.eval_every == 0:
             self.evaluate(state)

@@ -6,7 +6,7 @@ column: Arrow would turn dicts with different keys into structs full of nulls).
 
 Example::
 
-    >>> from toolrl.training.config import DataSettings
+    >>> from toolrl.training.settings import DataSettings
     >>> train, val = load_splits(DataSettings(synthetic_train=4, synthetic_validation=2), seed=0)
     >>> rec = to_records(train)[0]
     >>> sorted(rec), rec["prompt"][0]["role"]
@@ -18,10 +18,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from toolrl.errors import UserError
 from toolrl.prompt import render_messages, render_target
 from toolrl.schema import Row
 from toolrl.synthetic import make_splits
-from toolrl.training.config import DataSettings
+from toolrl.training.settings import DataSettings
 
 
 def load_splits(data: DataSettings, seed: int = 0) -> tuple[list[Row], list[Row]]:
@@ -45,7 +46,7 @@ def load_splits(data: DataSettings, seed: int = 0) -> tuple[list[Row], list[Row]
     if data.max_train_rows is not None:
         train = train[: data.max_train_rows]
     if not train:
-        raise ValueError("data.train: no training rows")
+        raise UserError("data.train: no training rows")
     return train, val
 
 

@@ -1,10 +1,12 @@
 """The training loop: a `RunConfig` in, a run directory out. Reads top to bottom.
 
-1. rows (file or synthetic) → TRL records with the ToolRL prompt rendered per row;
+1. rows (file or synthetic) → TRL records with the ToolRL prompt rendered per row; the rows and
+   the model path are checked before anything heavy is imported, so a user's mistake is one
+   line (`toolrl.errors`) within a second, not a traceback after the model loaded;
 2. model and tokenizer (the tiny model is built or reused from the cache);
 3. one reward function per component, sharing one scoring pass per batch;
-4. TRL's `GRPOTrainer` with our callback (reward schedule, rollouts, evaluation, stop/limit,
-   checkpoints) and the sink;
+4. TRL's `GRPOTrainer` (through `toolrl.training.trl_adapter`) with our callback (rollouts,
+   evaluation, stop/limit, checkpoints) and the sink;
 5. `trainer.train(resume_from_checkpoint=...)`: transformers restores weights, optimizer,
    scheduler, RNG state and the step, and skips the batches already seen, so the data order
    continues as if the run had not stopped.
@@ -25,14 +27,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolrl.errors import UserError
 from toolrl.training.config import RunConfig
 from toolrl.training.data import load_splits, prompt_lengths, to_records
+from toolrl.training.model_source import ModelSourceError, check_model_source
+from toolrl.training.rundir import latest_checkpoint, make_run_dir
 from toolrl.training.sinks import FileSink, SafeSinks, Sink
+
+__all__ = ["RunConfigError", "RunResult", "latest_checkpoint", "load_model", "train"]
 
 log = logging.getLogger(__name__)
 
 
-class RunConfigError(ValueError):
+class RunConfigError(UserError):
     """The configuration cannot run as launched (found once the model or the launcher is known);
     the message names the field."""
 
@@ -56,21 +63,18 @@ class RunResult:
     """False in the other ranks of an `accelerate launch` run (they write nothing)."""
 
 
-def latest_checkpoint(out_dir: str | Path) -> str | None:
-    """The newest `checkpoints/checkpoint-N` of a run directory, or None.
-
-    >>> latest_checkpoint("/nonexistent") is None
-    True
-    """
-    root = Path(out_dir) / "checkpoints"
-    if not root.is_dir():
+def _resume_checkpoint(out: Path, resume_from: str | None) -> str | None:
+    """The checkpoint to resume: `latest` is the newest in `out`; a path must exist."""
+    if resume_from is None:
         return None
-    steps = [
-        (int(p.name.split("-")[-1]), p)
-        for p in root.glob("checkpoint-*")
-        if p.name.split("-")[-1].isdigit()
-    ]
-    return str(max(steps)[1]) if steps else None
+    if resume_from == "latest":
+        found = latest_checkpoint(out)
+        if found is None:
+            raise UserError(f"--resume latest: no checkpoint in {out / 'checkpoints'}")
+        return found
+    if not Path(resume_from).is_dir():
+        raise UserError(f"--resume {resume_from}: no such checkpoint folder")
+    return resume_from
 
 
 def _checkpoint_step(path: str | None) -> int:
@@ -134,19 +138,31 @@ def _filter_long(
     return kept, len(records) - len(kept)
 
 
-def load_model(cfg: RunConfig) -> tuple[Any, Any]:
-    """Tokenizer and model for the run (tiny names resolve to the cached tiny model)."""
+def load_model(cfg: RunConfig, setting: str = "model.name_or_path") -> tuple[Any, Any]:
+    """Tokenizer and model for the run (tiny names resolve to the cached tiny model).
+
+    A path that is not a model raises `ModelSourceError` (a `UserError`) naming the path and
+    what is missing; `setting` is how the message names it.
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from toolrl.tiny import resolve_model_path
 
-    path = resolve_model_path(cfg.model.name_or_path)
-    tokenizer = AutoTokenizer.from_pretrained(path)
+    name = cfg.model.name_or_path
+    check_model_source(name, setting)
+    path = resolve_model_path(name)
     dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[
         cfg.model.dtype
     ]
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    except OSError as exc:
+        # A Hub id the Hub cannot serve (offline, private, misspelt): transformers says why.
+        reason = next((line for line in str(exc).splitlines() if line.strip()), "")
+        where = f"{setting}: {name}" if setting else name
+        raise ModelSourceError(f"{where}: cannot be loaded ({reason})") from exc
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer, model
@@ -165,32 +181,30 @@ def train(
     `resume_from` is a checkpoint directory (or "latest" for the newest in `out_dir`).
     """
     t_start = time.monotonic()
+    out = Path(out_dir)
+    resume_from = _resume_checkpoint(out, resume_from)
+    # 1. rows, and the model path: a user's mistake shows before anything heavy loads
+    train_rows, val_rows = load_splits(cfg.data, cfg.seed)
+    if cfg.eval_rows is not None:
+        val_rows = val_rows[: cfg.eval_rows]
+    check_model_source(cfg.model.name_or_path)
+    make_run_dir(out)
+
     _silence_libraries()
     import torch
     from datasets import Dataset
     from peft import LoraConfig
-    from transformers import PrinterCallback, ProgressCallback, set_seed
-    from trl import GRPOConfig, GRPOTrainer
+    from transformers import set_seed
 
     from toolrl.training.callbacks import ProgressBar, RunCallback
     from toolrl.training.rollouts import RewardState
+    from toolrl.training.trl_adapter import build_trainer
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    if resume_from == "latest":
-        resume_from = latest_checkpoint(out)
-        if resume_from is None:
-            raise FileNotFoundError(f"no checkpoint to resume in {out / 'checkpoints'}")
     # Under `accelerate launch` every rank runs this function; only the main one writes the run
     # directory and talks to the sinks (the trainer gathers rollouts and metrics onto it).
     main = _is_main_process()
     sink = SafeSinks([FileSink(out), *(sinks or [])] if main else [])
     set_seed(cfg.seed)
-
-    # 1. rows
-    train_rows, val_rows = load_splits(cfg.data, cfg.seed)
-    if cfg.eval_rows is not None:
-        val_rows = val_rows[: cfg.eval_rows]
 
     # 2. model
     tokenizer, model = load_model(cfg)
@@ -218,6 +232,8 @@ def train(
         # Several CPU ranks get the device "cpu:0" from accelerate, and transformers resumes the
         # optimizer with map_location=args.device, which torch.load cannot map ("cpu:0").
         os.environ.setdefault("ACCELERATE_TORCH_DEVICE", "cpu")
+    from trl import GRPOConfig
+
     args = GRPOConfig(**trl_kwargs)
     _check_process_count(cfg, args.world_size)
     if main:
@@ -225,18 +241,15 @@ def train(
         (out / "config.json").write_text(cfg.to_json())
     callback = RunCallback(cfg, sink, reward_state, val_rows, start_time=t_start)
     lora = cfg.lora_kwargs()
-    trainer = GRPOTrainer(
+    trainer = build_trainer(
         model=model,
         reward_funcs=reward_state.reward_funcs(),
         args=args,
         train_dataset=Dataset.from_list(records),
         processing_class=tokenizer,
         peft_config=LoraConfig(**lora) if lora else None,
-        callbacks=[callback],
+        callback=callback,
     )
-    callback.trainer = trainer
-    for cb in (PrinterCallback, ProgressCallback):
-        trainer.remove_callback(cb)
     if progress:
         trainer.add_callback(ProgressBar())
 

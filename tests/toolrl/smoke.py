@@ -1,4 +1,4 @@
-"""The training-engine tests' run configuration (the tiny-model fixtures are in conftest.py)."""
+"""A run configuration small enough for a test (the fixtures are in `conftest.py`)."""
 
 from __future__ import annotations
 
