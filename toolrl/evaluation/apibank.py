@@ -26,7 +26,6 @@ from toolrl.calls import parameter_difference
 from toolrl.evaluation.base import EvalDataError, EvalItem, ItemResult, Suite, summarize
 from toolrl.evaluation.data import data_root, locate
 from toolrl.evaluation.decoding import block_objects
-from toolrl.formats.reading import read_records
 from toolrl.prompt import render_assistant
 from toolrl.schema import ToolCall
 
@@ -81,6 +80,9 @@ class ApiBankSuite(Suite):
             if not path.is_file():
                 continue
             levels.append(level)
+            # toolrl.formats (jsonschema, ...) only when API-Bank is read: scoring BFCL stays quick.
+            from toolrl.formats.reading import read_records
+
             records, problems = read_records(path)
             if problems:
                 raise EvalDataError(

@@ -35,7 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from toolrl.evaluation.base import EvalDataError, EvalItem, ItemResult, Suite, summarize
-from toolrl.evaluation.bfcl_checker import EMPTY_VALUES, answer_conflict, check_entry, find_doc
+from toolrl.evaluation.bfcl_checker import (
+    EMPTY_VALUES,
+    answer_conflict,
+    check_entry,
+    find_doc,
+    schema_parts,
+)
 from toolrl.evaluation.data import data_root, locate, read_json_lines
 from toolrl.evaluation.decoding import decode_calls
 from toolrl.prompt import HISTORY_HEADING, render_assistant, render_system
@@ -123,9 +129,7 @@ def _first_allowed(allowed: dict[str, Any], doc: dict[str, Any] | None) -> dict[
     """A passing choice of parameters from an answer: optional ones ("" allowed) left out,
     required ones given their first allowed value (or the empty value of their type when the
     answer only allows ""); dicts, also inside lists, get the same treatment."""
-    schema = (doc or {}).get("parameters") or {}
-    required = schema.get("required") or []
-    props = schema.get("properties") or {}
+    props, required = schema_parts(doc)
     out = {}
     for param, options in allowed.items():
         options = options if isinstance(options, list) else [options]

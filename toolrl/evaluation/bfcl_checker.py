@@ -191,9 +191,8 @@ def check_call(call: Call, expected: dict[str, Any], doc: dict[str, Any] | None)
     name, params = call
     if name != expected_name:
         return "wrong_func_name", f"called {name!r}, expected {expected_name!r}"
-    schema = (doc or {}).get("parameters") or {}
-    props = schema.get("properties") or {}
-    for param in schema.get("required") or []:
+    props, required = schema_parts(doc)
+    for param in required:
         if param not in params:
             return "missing_required", f"missing required parameter {param!r} of {name}"
     for param, value in params.items():
@@ -212,6 +211,18 @@ def check_call(call: Call, expected: dict[str, Any], doc: dict[str, Any] | None)
                 f"missing parameter {param!r} of {name} (the answer needs it)",
             )
     return None
+
+
+def schema_parts(doc: Any) -> tuple[dict[str, Any], list[str]]:
+    """(properties, required) of a function doc, tolerating docs that lack either."""
+    schema = doc.get("parameters") if isinstance(doc, dict) else None
+    schema = schema if isinstance(schema, dict) else {}
+    props = schema.get("properties")
+    required = schema.get("required")
+    return (
+        props if isinstance(props, dict) else {},
+        [r for r in required if isinstance(r, str)] if isinstance(required, list) else [],
+    )
 
 
 def find_doc(docs: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
@@ -281,14 +292,13 @@ def answer_conflict(expected: list[dict[str, Any]], docs: list[Any]) -> str | No
     """
     for call in expected:
         ((name, allowed),) = call.items()
-        schema = (find_doc(docs, name) or {}).get("parameters") or {}
-        props = schema.get("properties") or {}
+        props, required = schema_parts(find_doc(docs, name))
         for param, options in allowed.items():
             if isinstance(options, list) and not options:
                 return f"{name}: the answer allows no value for {param!r}"
             if param not in props and "" not in (options if isinstance(options, list) else []):
                 return f"{name}: the answer needs {param!r}, which the schema lacks"
-        for param in schema.get("required") or []:
+        for param in required:
             options = allowed.get(param)
             if options is None:
                 return f"{name}: required parameter {param!r} is not in the answer"
