@@ -174,8 +174,10 @@ HELDOUT_MISTAKES = [
      "wrong value"),
     ("r1", completion(PARALLEL[1], PARALLEL[0]), True, None, 1.0, 1.0,
      "parallel calls in another order: no loss"),
-    ("r2", completion(("convert", {"amount": 1.0, "to": "EUR"})), False,
+    ("r2", completion(("convert", {"amount": 1.0, "to": "EUR"}), response="Done."), False,
      "called a tool where the answer is a response", 1.0, 0.0, "a call on an irrelevance row"),
+    ("r2", "<think> t </think>\nI am fine.", False, "no <response> block", 1.0, 0.0,
+     "an answer outside <response>"),
 ]  # fmt: skip
 
 

@@ -151,21 +151,22 @@ def row_category(row: Row) -> str:
     return "answer" if n == 0 else "single" if n == 1 else "parallel"
 
 
-def _reason(sample: dict[str, Any], row: Row) -> str | None:
+def _passed(sample: dict[str, Any]) -> bool:
+    return bool(sample["answered"] if sample["exact"] is None else sample["exact"])
+
+
+def _reason(sample: dict[str, Any], row: Row) -> str:
+    """Why an item failed, in words."""
     if sample["exact"] is None:
-        if sample["answered"]:
-            return None
         if TC_OPEN in sample["output"]:
             return "called a tool where the answer is a response"
         return "no <response> block"
-    if sample["exact"]:
-        return None
     if TC_OPEN not in sample["output"]:
         return "no tool call"
     if sample["calls"] is None:
         return f"the calls do not parse ({parse_calls(sample['output'].strip())[1]})"
     gold = [c.model_dump() for c in row.target.calls]
-    return describe_difference(sample["calls"], gold)
+    return describe_difference(sample["calls"], gold) or "the calls differ from the expected ones"
 
 
 class HeldOutSuite(Suite):
@@ -224,9 +225,10 @@ class HeldOutSuite(Suite):
         samples = eval_samples(outputs, rows, self.reward)
         results = []
         for item, row, sample in zip(items, rows, samples, strict=True):
-            reason = _reason(sample, row)
+            passed = _passed(sample)
+            reason = None if passed else _reason(sample, row)
             details = {k: v for k, v in sample.items() if k not in ("prompt_id", "kind")}
-            results.append(ItemResult(item.id, item.category, reason is None, reason, details))
+            results.append(ItemResult(item.id, item.category, passed, reason, details))
         return results
 
     def judge_all(self, completions: dict[str, str]) -> list[ItemResult]:
