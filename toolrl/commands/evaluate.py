@@ -36,40 +36,42 @@ from toolrl.evaluation.base import write_jsonl
 from toolrl.evaluation.data import ENV_VAR
 from toolrl.evaluation.generation import BACKENDS
 
+EXAMPLES = """examples:
+  toolrl evaluate --suite bfcl --predictions preds.jsonl --data ../shared/data --json
+  toolrl evaluate runs/x/checkpoints/checkpoint-30 --suite api-bank --out evals/ckpt30
+  toolrl evaluate tiny --rows 50                 # held-out on synthetic rows
+
+the suites and how each is judged: docs/evaluation.md"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "model", nargs="?", help="model folder, run checkpoint, HF id or tiny[:recipe]"
+    parser.epilog = EXAMPLES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    arg = parser.add_argument
+    arg(
+        "model", nargs="?", metavar="MODEL", help="model folder, checkpoint, HF id or tiny[:recipe]"
     )
-    parser.add_argument(
-        "--suite", default="held-out", choices=list(SUITES), help="default held-out"
-    )
-    parser.add_argument("--predictions", help="score this JSONL of {id, completion} (no model)")
-    parser.add_argument(
-        "--data",
-        help=f"benchmark data folder (default ${ENV_VAR}); for held-out, a rows file",
-    )
-    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    parser.add_argument(
-        "--items", help="write one JSON line per item (id, category, passed, reason)"
-    )
-    parser.add_argument("--out", help="with a model: folder for predictions, items and results")
-    parser.add_argument("--limit", type=int, help="with a model: first N items of each category")
-    group = parser.add_argument_group("held-out")
-    group.add_argument("--rows", type=int, default=100, help="first N rows (default 100)")
-    group.add_argument("--seed", type=int, default=0, help="seed of the synthetic rows")
-    group.add_argument("--format", default="auto", help="format of the rows file")
-    group.add_argument("--reward", default="toolrl", help="reward preset or configuration file")
-    gen = parser.add_argument_group("generation")
-    gen.add_argument("--batch-size", type=int, default=16, help="prompts per batch (default 16)")
-    gen.add_argument("--max-new-tokens", type=int, default=512, help="default 512")
-    gen.add_argument("--temperature", type=float, default=0.0, help="0 (default) is greedy")
-    gen.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling when sampling")
-    gen.add_argument("--backend", default="transformers", choices=BACKENDS)
-    gen.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
-    gen.add_argument("--no-progress", action="store_true", help="no progress bar")
-    # The pre-suite name of --items, kept so older scripts keep working.
-    parser.add_argument("--outputs", help=argparse.SUPPRESS)
+    arg("--suite", default="held-out", choices=list(SUITES), help="default: held-out")
+    arg("--predictions", metavar="FILE", help="score this JSONL of {id, completion} (no model)")
+    arg("--data", metavar="PATH", help=f"data folder (default ${ENV_VAR}); held-out: a rows file")
+    arg("--json", action="store_true", help="print the summary as one JSON object")
+    arg("--items", metavar="OUT.jsonl", help="one JSON line per item: id, category, passed, reason")
+    arg("--out", metavar="DIR", help="with a model: where predictions and results go")
+    arg("--limit", type=int, metavar="N", help="with a model: first N items of each category")
+    arg("--outputs", help=argparse.SUPPRESS)  # the pre-suite name of --items, for old scripts
+    held = parser.add_argument_group("held-out").add_argument
+    held("--rows", type=int, default=100, metavar="N", help="first N rows (default 100)")
+    held("--seed", type=int, default=0, help="seed of the synthetic rows (and of sampling)")
+    held("--format", default="auto", help="format of the rows file (default: detected)")
+    held("--reward", default="toolrl", metavar="PRESET|FILE", help="reward (default toolrl)")
+    gen = parser.add_argument_group("generation").add_argument
+    gen("--batch-size", type=int, default=16, metavar="N", help="prompts per batch (default 16)")
+    gen("--max-new-tokens", type=int, default=512, metavar="N", help="default 512")
+    gen("--temperature", type=float, default=0.0, metavar="T", help="0 (default): greedy")
+    gen("--top-p", type=float, default=1.0, metavar="P", help="nucleus sampling when sampling")
+    gen("--backend", default="transformers", choices=BACKENDS, help="default: transformers")
+    gen("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
+    gen("--no-progress", action="store_true", help="no progress bar")
 
 
 def _usage_error(args: argparse.Namespace) -> str | None:
