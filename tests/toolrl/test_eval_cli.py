@@ -176,11 +176,22 @@ def test_vllm_backend_without_vllm_is_one_clear_line():
     ]
 
 
+def test_an_out_folder_that_cannot_be_made_is_one_line(tmp_path):
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" / "sub"
+    done = _toolrl("evaluate", "tiny:fast", "--rows", "2", "--out", str(out), "--no-progress")
+    assert done.returncode == 1
+    assert (
+        done.stderr == f"toolrl evaluate: --out {out}: cannot create the folder (Not a directory)\n"
+    )
+
+
 def test_usage_errors_exit_2(capsys):
     assert main(["evaluate", "--suite", "bfcl"]) == 2
     assert "give a MODEL to evaluate or --predictions FILE" in capsys.readouterr().err
     assert main(["evaluate", "m", "--predictions", "p.jsonl"]) == 2
     assert main(["evaluate", "--predictions", "p.jsonl", "--limit", "3"]) == 2
+    assert main(["evaluate", "m", "--temperature", "-1"]) == 2
 
 
 @pytest.mark.slow

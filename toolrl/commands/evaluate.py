@@ -28,6 +28,7 @@ from toolrl.evaluation import (
     SUITES,
     EvaluationError,
     GenerationOptions,
+    SuiteResult,
     evaluate_suite,
     format_table,
     load_suite,
@@ -83,6 +84,8 @@ def _usage_error(args: argparse.Namespace) -> str | None:
         value = getattr(args, name)
         if value is not None and value < 1:
             return f"--{name.replace('_', '-')} must be at least 1"
+    if args.temperature < 0 or not 0 < args.top_p <= 1:
+        return "--temperature must be at least 0 and --top-p in (0, 1]"
     return None
 
 
@@ -120,54 +123,76 @@ class _Bar:
             self.bar.close()
 
 
+def _generation(args: argparse.Namespace) -> GenerationOptions:
+    return GenerationOptions(
+        max_new_tokens=args.max_new_tokens,
+        batch_size=args.batch_size,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        backend=args.backend,
+        dtype=args.dtype,
+        seed=args.seed,
+    )
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    """The results folder, created now: a folder that cannot be made fails before the model loads."""
+    out = Path(args.out or f"evals/{args.suite}-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EvaluationError(
+            f"--out {out}: cannot create the folder ({exc.strerror or exc})"
+        ) from None
+    return out
+
+
+def _report(args: argparse.Namespace, result: SuiteResult, out: Path | None) -> None:
+    if args.json:
+        print(json.dumps(result.summary))
+    else:
+        print(format_table(result.summary))
+        if out is not None:
+            print(f"\npredictions, items and results written to {out}/")
+    missing = [r.id for r in result.items if r.details.get("missing")]
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        print(f"toolrl evaluate: {len(missing)} items had no prediction: {shown}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     problem = _usage_error(args)
     if problem:
         print(f"toolrl evaluate: {problem}", file=sys.stderr)
         return 2
     options = _suite_options(args)
-    if options is None:
+    if options is None:  # an invalid --reward, already reported
         return 2
-    items_path = args.items or args.outputs
     bar = None if args.no_progress or args.predictions else _Bar(args.suite)
+    out = None
     try:
         suite = load_suite(args.suite, data_dir=args.data, limit=args.limit, **options)
         if args.predictions:
             result = evaluate_suite(suite, predictions=args.predictions)
         else:
-            out = Path(args.out or f"evals/{args.suite}-{time.strftime('%Y%m%d-%H%M%S')}")
-            generation = GenerationOptions(
-                max_new_tokens=args.max_new_tokens,
-                batch_size=args.batch_size,
-                temperature=args.temperature,
-                top_p=args.top_p,
-                backend=args.backend,
-                dtype=args.dtype,
-                seed=args.seed,
-            )
+            out = _out_dir(args)
             _quiet_libraries()
             result = evaluate_suite(
-                suite, model=args.model, generation=generation, progress=bar, out_dir=out
+                suite, model=args.model, generation=_generation(args), progress=bar, out_dir=out
             )
+        if args.items or args.outputs:
+            write_jsonl(args.items or args.outputs, (r.to_dict() for r in result.items))
     except EvaluationError as exc:
         for line in exc.lines:
             print(f"toolrl evaluate: {line}", file=sys.stderr)
         return 1
+    except OSError as exc:  # an output file that cannot be written
+        print(f"toolrl evaluate: {exc.filename}: cannot write ({exc.strerror})", file=sys.stderr)
+        return 1
     finally:
         if bar is not None:
             bar.close()
-    if items_path:
-        write_jsonl(items_path, (r.to_dict() for r in result.items))
-    if args.json:
-        print(json.dumps(result.summary))
-    else:
-        print(format_table(result.summary))
-        if not args.predictions:
-            print(f"\npredictions, items and results written to {out}/")
-    if result.summary["missing"]:
-        missing = [r.id for r in result.items if r.details.get("missing")]
-        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-        print(f"toolrl evaluate: {len(missing)} items had no prediction: {shown}", file=sys.stderr)
+    _report(args, result, out)
     return 0
 
 

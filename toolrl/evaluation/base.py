@@ -183,6 +183,7 @@ class SuiteResult:
 def write_text(path: str | Path, text: str) -> Path:
     """Write `text` atomically: a reader never sees half a file, a failure leaves none."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
