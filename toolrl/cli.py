@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reward-preview": ("reward_preview", "print a reward configuration's schedule as a table"),
     "train": ("train", "train a model with GRPO and the ToolRL reward"),
     "demo": ("demo", "build the tiny local model and show it learn the ToolRL format"),
-    "evaluate": ("evaluate", "evaluate a model on a dataset with greedy decoding"),
+    "evaluate": ("evaluate", "evaluate a model, or score predictions, on a suite"),
 }
 
 

@@ -34,6 +34,16 @@ MODULES = [
     "toolrl.formats.stats",
     "toolrl.formats.tools",
     "toolrl.commands.validate",
+    "toolrl.calls",
+    "toolrl.evaluation",
+    "toolrl.evaluation.base",
+    "toolrl.evaluation.data",
+    "toolrl.evaluation.decoding",
+    "toolrl.evaluation.predictions",
+    "toolrl.evaluation.bfcl_checker",
+    "toolrl.evaluation.heldout",
+    "toolrl.evaluation.generation",
+    "toolrl.evaluation.report",
 ]
 
 
@@ -42,7 +52,8 @@ def test_importing_the_core_loads_no_heavy_or_web_package():
     code = (
         "import sys, toolrl.rewards, toolrl.prompt, toolrl.parser, toolrl.formats, toolrl.taxonomy\n"
         "import toolrl.commands.validate, toolrl.commands.score, toolrl.commands.reward_preview\n"
-        "heavy = {'torch', 'transformers', 'trl', 'django', 'celery', 'scipy'} & set(sys.modules)\n"
+        "import toolrl.evaluation, toolrl.commands.evaluate, toolrl.training.evaluation\n"
+        "heavy = {'torch', 'transformers', 'trl', 'vllm', 'django', 'celery', 'scipy'} & set(sys.modules)\n"
         "print(sorted(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -357,18 +357,20 @@ def test_demo_command_prints_before_and_after(tiny_cache, tmp_path):
 
 
 def test_evaluate_command_scores_a_checkpoint_row_by_row(smoke, tmp_path):
-    """`toolrl evaluate CHECKPOINT --outputs F`: metrics on stdout and one scored line per row."""
+    """`toolrl evaluate CHECKPOINT --outputs F`: the summary on stdout and one scored line per row."""
     _, out, _ = smoke
     samples = tmp_path / "samples.jsonl"
     proc = _run_module(
         "toolrl.cli",
-        *("evaluate", str(out / "checkpoints" / "checkpoint-3")),
+        *("evaluate", str(out / "checkpoints" / "checkpoint-3"), "--out", str(tmp_path / "eval")),
         *("--rows", "6", "--max-new-tokens", "24", "--outputs", str(samples), "--json"),
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    metrics = json.loads(proc.stdout.strip().splitlines()[-1])
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
     rows = _jsonl(samples)
-    assert metrics["eval/rows"] == len(rows) == 6
-    assert {"id", "output", "rewards", "total", "format_ok", "exact"} <= set(rows[0])
-    assert metrics["eval/mean_total"] == pytest.approx(sum(r["total"] for r in rows) / 6)
+    assert summary["suite"] == "held-out" and summary["count"] == len(rows) == 6
+    assert {"id", "category", "passed", "reason"} <= set(rows[0])
+    assert {"output", "rewards", "total", "format_ok", "exact"} <= set(rows[0]["details"])
+    totals = [r["details"]["total"] for r in rows]
+    assert summary["rewards"]["total"] == pytest.approx(sum(totals) / 6)

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from toolrl.calls import calls_equal
 from toolrl.parser import parse_calls
 from toolrl.rewards import (
     Breakdown,
@@ -46,26 +47,6 @@ from toolrl.training.trl_adapter import GenerationLogs, shared_scoring
 # `calls` (JSON text in the logs) go into the rollout record as they are.
 _PASSED_THROUGH = ("error", "failure", "format_ok", "exact", "length", "truncated")
 _PER_COMPLETION = ("calls", *_PASSED_THROUGH)
-
-
-def calls_equal(pred: list[dict[str, Any]] | None, gold: list[dict[str, Any]] | None) -> bool:
-    """Same calls in any order: names, keys and values all equal (values compared with `==`).
-
-    >>> calls_equal([{"name": "A", "parameters": {"x": 1}}, {"name": "B", "parameters": {}}],
-    ...             [{"name": "B", "parameters": {}}, {"name": "A", "parameters": {"x": 1.0}}])
-    True
-    """
-    if pred is None or gold is None or len(pred) != len(gold):
-        return False
-    unused = list(pred)
-    for g in gold:
-        for i, p in enumerate(unused):
-            if p == g:
-                del unused[i]
-                break
-        else:
-            return False
-    return True
 
 
 def subscores(
