@@ -58,6 +58,12 @@ INSTALLED_APPS = [
     "toolrl_web.status",
     "toolrl_web.runs",
     "toolrl_web.datasets",
+    "toolrl_web.rewards",
+    "toolrl_web.rollouts",
+    "toolrl_web.evaluations",
+    "toolrl_web.compare",
+    "toolrl_web.lab",
+    "toolrl_web.api",
     "toolrl_web",  # management commands (demo_setup, preflight)
 ]
 

@@ -45,6 +45,26 @@ class Run(models.Model):
     versions = models.JSONField(default=dict, blank=True)
     queue = models.CharField(max_length=32, default="gpu")
 
+    # What the run was launched from, chosen by record in the run's own project (never a path a
+    # user typed). The training data, tools and reward are frozen into `config` at launch.
+    dataset = models.ForeignKey(
+        "datasets.Dataset", on_delete=models.PROTECT, null=True, blank=True, related_name="runs"
+    )
+    toolset = models.ForeignKey(
+        "datasets.Toolset", on_delete=models.PROTECT, null=True, blank=True, related_name="runs"
+    )
+    reward_configuration = models.ForeignKey(
+        "rewards.RewardConfiguration",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
+    )
+    # Runs launched together by one sweep share this label, so they can be compared together.
+    sweep = models.CharField(max_length=64, blank=True, db_index=True)
+    # TRL's end-of-training summary (train_runtime, train_loss, ...): about the run, not a step.
+    summary = models.JSONField(default=dict, blank=True)
+
     # A continuation resumes `resumed_from` at `start_step` from `resume_checkpoint`; the chain of
     # `resumed_from` is the run's lineage, whose curves join into one (selectors.run_lineage).
     resumed_from = models.ForeignKey(
