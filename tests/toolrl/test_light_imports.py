@@ -21,6 +21,8 @@ MODULES = [
     "toolrl.rewards.schedule",
     "toolrl.rewards.scoring",
     "toolrl.rewards.parallel",
+    "toolrl.rewards.check",
+    "toolrl.rewards.explain",
     "toolrl.formats",
     "toolrl.formats.rlla",
     "toolrl.formats.xlam",

@@ -14,6 +14,7 @@ matching that needs it); no torch, transformers or trl.
 
 from __future__ import annotations
 
+from toolrl.rewards.check import check_config
 from toolrl.rewards.components import GroundTruth, parse_ground_truth
 from toolrl.rewards.config import (
     PRESETS,
@@ -26,6 +27,7 @@ from toolrl.rewards.config import (
     effective_weights,
     schedule_points,
 )
+from toolrl.rewards.explain import explain
 from toolrl.rewards.schedule import Schedule
 from toolrl.rewards.scoring import (
     Breakdown,
@@ -47,9 +49,11 @@ __all__ = [
     "Normalization",
     "RewardConfig",
     "Schedule",
+    "check_config",
     "correctness_reward",
     "effective_ranges",
     "effective_weights",
+    "explain",
     "format_reward",
     "length_reward",
     "parse_ground_truth",

@@ -1,0 +1,98 @@
+"""`check_config` names each problem by its field; `explain` shows what the reward saw."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolrl.rewards import RewardConfig, check_config, explain, score
+from toolrl.rewards.config import PRESETS
+
+GT = (
+    '<think> t </think>\n<tool_call>\n{"name": "A", "parameters": {"x": "1", "y": 2}}\n'
+    '{"name": "B", "parameters": {}}\n</tool_call>'
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "fragment"),
+    [
+        # a schedule missing a parameter: reported on the value, not twice (no "number" branch)
+        ({"format": {"weight": {"kind": "linear", "start": 1}}}, "format.weight", "needs end"),
+        # a word where a number belongs
+        ({"format": {"weight": "abc"}}, "format.weight", "enter a number"),
+        # min above max: on the component's max
+        ({"correctness": {"min": 3, "max": 1}}, "correctness.max", "must not exceed"),
+        # an unknown key, at the top and inside a schedule
+        ({"bogus": 1}, "bogus", "unknown setting"),
+        ({"format": {"min": {"kind": "constant", "value": 1, "foo": 2}}}, "format.min.foo", "unknown"),
+        # a choice outside the list
+        ({"correctness": {"granularity": "x"}}, "correctness.granularity", "original"),
+        ({"correctness": {"matching": "best"}}, "correctness.matching", "greedy"),
+        ({"format": {"weight": {"kind": "zzz"}}}, "format.weight.kind", "constant"),
+        # unsorted piecewise points
+        ({"length": {"target_words": {"kind": "piecewise", "points": [[1, 2], [0, 1]]}}},
+         "length.target_words", "sorted"),
+        # a step schedule with a word for its switch point
+        ({"format": {"max": {"kind": "step", "at": "x", "before": 1, "after": 2}}},
+         "format.max.at", "enter a number"),
+        # not a mapping at all, a component that is not a mapping, an unknown preset
+        ([1, 2], "configuration", "mapping"),
+        ({"format": 5}, "format", "FormatConfig"),
+        ({"preset": "nope"}, "preset", "unknown reward preset"),
+        ({"preset": 3}, "preset", "name of a preset"),
+        ({"correctness": {"normalize": {"case": "maybe"}}}, "correctness.normalize.case", "true or false"),
+    ],
+)  # fmt: skip
+def test_check_config_names_the_field(data, path, fragment):
+    cfg, problems = check_config(data)
+    assert cfg is None
+    assert list(problems) == [path], problems
+    assert fragment in " ".join(problems[path])
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_checks_clean_and_round_trips(name):
+    dumped = RewardConfig.preset(name).model_dump(mode="json")
+    cfg, problems = check_config(dumped)
+    assert problems == {} and cfg == RewardConfig.preset(name)
+
+
+def test_explain_pairs_gold_and_predicted_calls():
+    completion = (
+        '<think> a </think>\n<tool_call>\n{"name": "A", "parameters": {"x": "1", "z": 3}}\n'
+        '{"name": "C", "parameters": {}}\n</tool_call>'
+    )
+    out = explain(completion, GT)
+    assert out["parsed"]["error"] is None and out["parsed"]["thought"] == "a"
+    matched, gold_only, predicted_only = out["pairs"]
+    assert (matched["gold_index"], matched["predicted_index"], matched["name"]) == (0, 0, True)
+    assert matched["keys"] == [("x", True), ("y", False), ("z", False)]
+    assert matched["values"] == [("x", True), ("y", False)]
+    assert gold_only["gold"]["name"] == "B" and gold_only["predicted"] is None
+    assert predicted_only["predicted"]["name"] == "C" and predicted_only["gold"] is None
+    # The numbers are the reward's own.
+    assert out["total"] == score(completion, GT).total
+    assert [c["name"] for c in out["components"]] == ["format", "correctness"]
+
+
+def test_explain_a_broken_completion_and_a_step():
+    out = explain('<think> a </think>\n<tool_call>\n{"name": \n</tool_call>', GT)
+    assert out["parsed"]["error"] == "invalid_json" and out["parsed"]["calls"] is None
+    assert [p["predicted"] for p in out["pairs"]] == [None, None]
+    cfg = RewardConfig.preset("two-stage")
+    early = explain(GT, GT, cfg, step=0, max_steps=100)
+    late = explain(GT, GT, cfg, step=50, max_steps=100)
+    assert (early["total"], late["total"]) == (2.0, 3.5)
+    assert late["components"][0]["max"] == 0.5
+
+
+def test_explain_uses_the_value_normalisations():
+    cfg = RewardConfig.from_dict({"correctness": {"normalize": {"case": True}}})
+    gt = (
+        '<think> t </think>\n<tool_call>\n{"name": "A", "parameters": {"c": "Paris"}}\n</tool_call>'
+    )
+    pd = (
+        '<think> t </think>\n<tool_call>\n{"name": "A", "parameters": {"c": "PARIS"}}\n</tool_call>'
+    )
+    assert explain(pd, gt, cfg)["pairs"][0]["values"] == [("c", True)]
+    assert explain(pd, gt)["pairs"][0]["values"] == [("c", False)]
