@@ -41,6 +41,10 @@ GT = (
         ({"preset": "nope"}, "preset", "unknown reward preset"),
         ({"preset": 3}, "preset", "name of a preset"),
         ({"correctness": {"normalize": {"case": "maybe"}}}, "correctness.normalize.case", "true or false"),
+        # numbers that are not finite
+        ({"format": {"weight": float("inf")}}, "format.weight", "finite"),
+        ({"format": {"max": {"kind": "step", "at": 1, "before": 0, "after": float("nan")}}},
+         "format.max.after", "finite"),
     ],
 )  # fmt: skip
 def test_check_config_names_the_field(data, path, fragment):

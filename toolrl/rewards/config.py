@@ -40,7 +40,7 @@ from toolrl.rewards.schedule import Schedule, Value, value_at
 
 
 class _Component(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     enabled: bool = True
     weight: Value = 1.0
@@ -62,7 +62,7 @@ class FormatConfig(_Component):
 class Normalization(BaseModel):
     """Value normalisations applied before comparing parameter values (all off in the paper)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     case: bool = False
     """Compare strings case-insensitively."""
@@ -101,7 +101,7 @@ COMPONENTS = ("format", "correctness", "length")
 class RewardConfig(BaseModel):
     """A complete reward: components, ranges, weights and schedules (see the module docstring)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = "custom"
     format: FormatConfig = Field(default_factory=FormatConfig)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class Schedule(BaseModel):
     """A number as a function of training step or progress (see the module docstring)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     kind: Literal["constant", "linear", "cosine", "step", "piecewise"]
     by: Literal["progress", "step"] = "progress"
