@@ -36,3 +36,21 @@ def editor_post(config: dict, name: str = "Two stage", description: str = "") ->
         if on:
             data[f"correctness.normalize.{key}"] = "on"
     return data
+
+
+@pytest.fixture
+def synthetic_dataset(project, owner, settings, tmp_path, monkeypatch):
+    """A valid synthetic dataset of the project, validated in this process (as the worker
+    would) so its prepared rows exist for the playground."""
+    from toolrl_web.datasets.models import Dataset
+    from toolrl_web.datasets.services import dataset_create_synthetic
+    from toolrl_web.datasets.validation import dataset_validation_run
+
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    settings.DATASET_TOKENIZER = ""
+    monkeypatch.setattr("toolrl_web.datasets.services.send_task", lambda *a, **k: True)
+    dataset = dataset_create_synthetic(project=project, user=owner, size=12, seed=1, tokenizer="")
+    dataset_validation_run(dataset_id=dataset.pk, version=dataset.version)
+    dataset = Dataset.objects.get(pk=dataset.pk)
+    assert dataset.is_valid, dataset.status
+    return dataset
