@@ -14,20 +14,23 @@
     kind.addEventListener("change", function () { group.dataset.kind = kind.value; });
   });
 
+  // Ranges first, each max filled down to its own min ("tonexty" fills to the trace just
+  // before it), then the weights on the lower axes.
   function traces(points) {
-    const out = [];
+    const bands = [];
+    const weights = [];
     const steps = points.map(function (p) { return p.step; });
     ["format", "correctness", "length"].forEach(function (name) {
       if (!points.length || !((name + ".min") in points[0])) return;
       const col = function (key) { return points.map(function (p) { return p[name + "." + key]; }); };
-      out.push({ x: steps, y: col("min"), name: name + " min", mode: "lines", legendgroup: name,
-                 line: { color: colors[name], width: 1, dash: "dot" }, yaxis: "y" });
-      out.push({ x: steps, y: col("max"), name: name + " [min, max]", mode: "lines", legendgroup: name,
-                 fill: "tonexty", fillcolor: fills[name], line: { color: colors[name], width: 1 }, yaxis: "y" });
-      out.push({ x: steps, y: col("weight"), name: name + " weight", mode: "lines", legendgroup: name,
-                 line: { color: colors[name], width: 2 }, xaxis: "x2", yaxis: "y2" });
+      bands.push({ x: steps, y: col("min"), name: name + " min", mode: "lines", legendgroup: name,
+                   line: { color: colors[name], width: 1, dash: "dot" }, yaxis: "y" });
+      bands.push({ x: steps, y: col("max"), name: name + " [min, max]", mode: "lines", legendgroup: name,
+                   fill: "tonexty", fillcolor: fills[name], line: { color: colors[name], width: 1 }, yaxis: "y" });
+      weights.push({ x: steps, y: col("weight"), name: name + " weight", mode: "lines", legendgroup: name,
+                     line: { color: colors[name], width: 2 }, xaxis: "x2", yaxis: "y2" });
     });
-    return out;
+    return bands.concat(weights);
   }
 
   const layout = {

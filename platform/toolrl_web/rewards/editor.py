@@ -49,6 +49,8 @@ def _text(value: Any) -> str:
 
 
 def _points_text(points: Any) -> str:
+    if isinstance(points, str):
+        return points
     if not isinstance(points, list):
         return ""
     return "\n".join(", ".join(_text(v) for v in p) for p in points if isinstance(p, list | tuple))
@@ -76,6 +78,25 @@ def _value_group(path: str, label: str, value: Any, errors: dict[str, list[str]]
         + errors.get(f"{path}.kind", [])
         + errors.get(f"{path}.by", []),
     }
+
+
+def _as_typed(post, path: str) -> Any:
+    """One value group exactly as the user typed it (for re-showing a refused form)."""
+    kind = post.get(f"{path}.kind") or "number"
+    if kind == "number":
+        return post.get(f"{path}.value", "")
+    typed = {p: post.get(f"{path}.{p}", "") for p in ALL_PARAMS if p != "points"}
+    typed["points"] = post.get(f"{path}.points", "")
+    return {**typed, "kind": kind, "by": post.get(f"{path}.by") or "progress"}
+
+
+def editor_components_as_typed(post, errors: dict[str, list[str]]) -> list:
+    """The editor's groups holding the posted text, so a refused form keeps what was typed."""
+    data, _ = config_from_post(post)
+    for name in COMPONENTS:
+        for v in VALUES[name]:
+            data[name][v] = _as_typed(post, f"{name}.{v}")
+    return editor_components(data, errors)
 
 
 def editor_components(config: dict[str, Any], errors: dict[str, list[str]] | None = None) -> list:

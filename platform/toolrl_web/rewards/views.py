@@ -84,11 +84,13 @@ def reward_import(request, slug: str):
     return redirect("reward-edit", pk=configuration.pk)
 
 
-def _edit_context(configuration, config: dict, errors: dict, name: str, description: str) -> dict:
+def _edit_context(
+    configuration, components: list, errors: dict, name: str, description: str
+) -> dict:
     return {
         "configuration": configuration,
         "project": configuration.project,
-        "components": editor.editor_components(config, errors),
+        "components": components,
         "errors": errors,
         "name": name,
         "description": description,
@@ -114,8 +116,9 @@ def _posted_config(post) -> tuple[dict, dict[str, list[str]]]:
 def reward_edit(request, pk: int):
     configuration = selectors.reward_configuration_get_for_user(user=request.user, pk=pk)
     if request.method == "GET":
+        components = editor.editor_components(configuration.config)
         context = _edit_context(
-            configuration, configuration.config, {}, configuration.name, configuration.description
+            configuration, components, {}, configuration.name, configuration.description
         )
         return render(request, "rewards/rewardconfiguration_edit.html", context)
     data, errors = _posted_config(request.POST)
@@ -130,7 +133,8 @@ def reward_edit(request, pk: int):
         else:
             messages.success(request, f"Saved “{configuration.name}”.")
             return redirect("reward-edit", pk=configuration.pk)
-    context = _edit_context(configuration, data, errors, name, description)
+    components = editor.editor_components_as_typed(request.POST, errors)
+    context = _edit_context(configuration, components, errors, name, description)
     return render(request, "rewards/rewardconfiguration_edit.html", context, status=400)
 
 

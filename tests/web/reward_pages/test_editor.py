@@ -114,6 +114,12 @@ def test_each_message_sits_on_its_field(client_for, configuration, changes, fiel
     start = html.find(f'data-error-for="{field}"')
     assert start >= 0, (field, [ln for ln in html.splitlines() if "error" in ln])
     assert fragment in html[start : start + 300]
+    if (
+        changes.get("format.weight.value") == "heavy"
+    ):  # what was typed is shown again, to be corrected
+        assert 'name="format.weight.value" id="id_format.weight.value" value="heavy"' in html
+    if field == "format.max.points":
+        assert ">0, 1, 2</textarea>" in html
     configuration.refresh_from_db()
     assert configuration.config == before  # nothing half-written
     # The chart endpoint reports the same problem and draws nothing.
