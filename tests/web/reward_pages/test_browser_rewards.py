@@ -104,4 +104,10 @@ def test_create_edit_chart_and_playground(
     page.fill("#id_step", "50")
     page.locator('#components tr[data-component="format"] td', has_text="[0, 0.5]").wait_for()
     shot(page, "07-playground-step")
+    # A wrong parameter value: its badge turns red in the pairs table.
+    target = page.locator("#id_ground_truth").input_value()
+    box.fill(target.replace('"days": ', '"days": 9'))
+    box.press("End")  # a keyup: htmx posts the changed text
+    page.locator("#pairs .badge.bad", has_text="days").first.wait_for()
+    shot(page, "08-playground-wrong-value")
     assert script_errors == []
