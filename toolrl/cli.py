@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "check a dataset file and print a summary"),
     "score": ("score", "score completions against a dataset with a reward configuration"),
     "reward-preview": ("reward_preview", "print a reward configuration's schedule as a table"),
+    "reward-explain": ("reward_explain", "show how the reward scores one completion"),
     "train": ("train", "train a model with GRPO and the ToolRL reward"),
     "demo": ("demo", "build the tiny local model and show it learn the ToolRL format"),
     "evaluate": ("evaluate", "evaluate a model, or score predictions, on a suite"),

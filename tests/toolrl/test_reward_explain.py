@@ -100,3 +100,43 @@ def test_explain_uses_the_value_normalisations():
     )
     assert explain(pd, gt, cfg)["pairs"][0]["values"] == [("c", True)]
     assert explain(pd, gt)["pairs"][0]["values"] == [("c", False)]
+
+
+def test_the_cli_prints_the_same_explanation(tmp_path, capsys, monkeypatch):
+    import io
+    import json
+
+    from toolrl.cli import main
+
+    gt = tmp_path / "gt.txt"
+    gt.write_text(GT)
+    completion = GT.replace('"y": 2', '"y": 3')
+    monkeypatch.setattr("sys.stdin", io.StringIO(completion))
+    args = ["reward-explain", "--ground-truth", str(gt), "--completion", "-"]
+    assert main([*args, "--reward", "two-stage", "--step", "50", "--max-steps", "100"]) == 0
+    text = capsys.readouterr().out
+    assert "A <- A: name match; keys x+ y+; values x+ y-" in text
+    assert "B <- B: name match" in text and "total: 2.3" in text
+    monkeypatch.setattr("sys.stdin", io.StringIO(completion))
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["total"] == explain(completion, GT)["total"]
+    # Bad arguments: exit 2 with a message, no traceback.
+    assert main(["reward-explain", "--ground-truth", "/no/such", "--completion", str(gt)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    bad = tmp_path / "r.yaml"
+    bad.write_text("format: {weight: heavy}\n")
+    assert (
+        main(
+            [
+                "reward-explain",
+                "--ground-truth",
+                str(gt),
+                "--completion",
+                str(gt),
+                "--reward",
+                str(bad),
+            ]
+        )
+        == 2
+    )
