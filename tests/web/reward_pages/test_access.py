@@ -56,6 +56,11 @@ def test_owner_and_member_use_every_page(client_for, configuration, project, own
     assert not RewardConfiguration.objects.filter(pk=configuration.pk).exists()
 
 
+def test_the_project_page_links_here(client_for, project, member):
+    html = client_for(member).get(reverse("project-detail", args=[project.slug])).content.decode()
+    assert f'href="{reverse("reward-list", args=[project.slug])}"' in html
+
+
 def test_an_outsider_gets_404_everywhere(client_for, configuration, project, outsider):
     client = client_for(outsider)
     for url in get_urls(project, configuration):

@@ -36,6 +36,19 @@ def test_create_edit_chart_and_playground(
     browser_login(page, live_server, "olivia", "pw-olivia-123")
     page.goto(f"{live_server.url}/projects/{project.slug}/")
     page.click("text=Reward configurations")
+    # A broken file: the messages name the file and each field.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "preset: dynamic\nformat:\n  weight: heavy\n  max: {kind: linear, start: 1}\ncolour: red\n"
+    )
+    page.set_input_files("#id_file", str(broken))
+    page.click("#reward-import-form button[type=submit]")
+    errors = page.locator('[data-error-for="file"]')
+    errors.first.wait_for()
+    text = " ".join(errors.all_inner_texts())
+    assert "broken.yaml: format.weight: enter a number" in text
+    assert "format.max: a 'linear' schedule needs end" in text and "colour: unknown setting" in text
+    shot(page, "00-import-errors")
     page.fill("#id_name", "Two stage, my way")
     page.select_option("#id_preset", "two-stage")
     shot(page, "01-list")
@@ -110,4 +123,7 @@ def test_create_edit_chart_and_playground(
     box.press("End")  # a keyup: htmx posts the changed text
     page.locator("#pairs .badge.bad", has_text="days").first.wait_for()
     shot(page, "08-playground-wrong-value")
+    page.goto(f"{live_server.url}/projects/{project.slug}/rewards/")
+    assert "Two stage, my way" in page.locator("#reward-configurations").inner_text()
+    shot(page, "09-list")
     assert script_errors == []
