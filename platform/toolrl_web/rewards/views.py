@@ -64,10 +64,7 @@ def reward_import(request, slug: str):
     try:
         if upload is None:
             raise ValidationError({"file": "Choose a YAML or JSON file."})
-        if upload.size > services.MAX_IMPORT_BYTES:
-            content = b"\0" * (services.MAX_IMPORT_BYTES + 1)  # refused by the service
-        else:
-            content = upload.read()
+        content = upload.read(services.MAX_IMPORT_BYTES + 1)  # enough for the service to refuse
         configuration = services.reward_configuration_import(
             project=project,
             user=request.user,
