@@ -85,3 +85,53 @@ def read_mapping(path: str | Path, what: str = "configuration") -> dict[str, Any
             f"not {type(data).__name__}"
         )
     return data
+
+
+def key_lines(text: str, limit: int = 10_000) -> dict[str, int]:
+    """The line (from 1) of every key and list item in a YAML or JSON text, by dotted path, so
+    a problem found after parsing can name its line. Empty when the text does not parse; at
+    most `limit` nodes are read, each once (an alias repeats a node, maybe inside itself).
+
+    >>> key_lines("format:\\n  weight: 2\\n  max: {kind: step}\\n")
+    {'format': 1, 'format.weight': 2, 'format.max': 3, 'format.max.kind': 3}
+    """
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[str, int] = {}
+    todo: list[tuple[str, Any]] = [("", root)]
+    visited: set[int] = set()  # an alias is the same node: read each once (no cycles)
+    while todo and len(visited) < limit:
+        prefix, node = todo.pop(0)
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            children = [(str(k.value), k, v) for k, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(str(i), v, v) for i, v in enumerate(node.value)]
+        else:
+            continue
+        for name, where, child in children:
+            path = f"{prefix}.{name}" if prefix else name
+            lines.setdefault(path, where.start_mark.line + 1)
+            todo.append((path, child))
+    return lines
+
+
+def line_of(lines: dict[str, int], path: str) -> int | None:
+    """The line of `path`, or of its nearest parent that has one (see `key_lines`).
+
+    >>> line_of({"format": 1, "format.weight": 2}, "format.weight.kind")
+    2
+    """
+    parts = path.split(".")
+    while parts:
+        line = lines.get(".".join(parts))
+        if line is not None:
+            return line
+        parts.pop()
+    return None

@@ -140,3 +140,18 @@ def test_the_cli_prints_the_same_explanation(tmp_path, capsys, monkeypatch):
         )
         == 2
     )
+
+
+def test_key_lines_finds_fields_and_survives_aliases():
+    from toolrl.configfile import key_lines, line_of
+
+    text = "preset: two-stage\nformat:\n  weight:\n    kind: linear\n    start: 1\n"
+    lines = key_lines(text)
+    assert lines["format.weight.start"] == 5 and line_of(lines, "format.weight.end") == 3
+    assert line_of(lines, "bogus") is None and key_lines("a: [") == {}
+    assert key_lines("a: &x [*x]\n") == {"a": 1, "a.0": 1}  # a cycle is read once
+    bomb = "a: &a [1,1,1,1,1,1,1,1,1]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    assert len(key_lines(bomb)) < 200  # 9**8 paths if aliases were expanded

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from toolrl.configfile import read_mapping
+from toolrl.configfile import key_lines, line_of, read_mapping
 from toolrl.errors import UserError
 from toolrl.rewards import PRESETS, RewardConfig, check_config
 from toolrl_web.rewards.models import RewardConfiguration
@@ -132,6 +132,18 @@ def _free_name(project, wanted: str) -> str:
     return name
 
 
+def _located(base: str, content: bytes, problems: dict[str, list[str]]) -> list[str]:
+    """`FILE:LINE: field: message` for each problem (no line when the field is not in the file,
+    e.g. a problem of the preset it starts from)."""
+    lines = key_lines(content.decode("utf-8", errors="replace"))
+    out = []
+    for path, messages in problems.items():
+        line = line_of(lines, path)
+        where = f"{base}:{line}" if line is not None else base
+        out += [f"{where}: {path}: {m}" for m in messages]
+    return out
+
+
 def reward_configuration_import(
     *, project, user, filename: str, content: bytes, name: str = ""
 ) -> RewardConfiguration:
@@ -143,8 +155,7 @@ def reward_configuration_import(
     data = _read_file(base, content)
     cfg, problems = check_config(data)
     if cfg is None:
-        lines = [f"{base}: {path}: {m}" for path, messages in problems.items() for m in messages]
-        raise ValidationError({"file": lines})
+        raise ValidationError({"file": _located(base, content, problems)})
     if not (name or "").strip():
         stem = data.get("name") if isinstance(data.get("name"), str) else Path(base).stem
         name = _free_name(project, stem.strip())

@@ -46,8 +46,9 @@ def test_create_edit_chart_and_playground(
     errors = page.locator('[data-error-for="file"]')
     errors.first.wait_for()
     text = " ".join(errors.all_inner_texts())
-    assert "broken.yaml: format.weight: enter a number" in text
-    assert "format.max: a 'linear' schedule needs end" in text and "colour: unknown setting" in text
+    assert "broken.yaml:3: format.weight: enter a number" in text
+    assert "broken.yaml:4: format.max: a 'linear' schedule needs end" in text
+    assert "broken.yaml:5: colour: unknown setting" in text
     shot(page, "00-import-errors")
     page.fill("#id_name", "Two stage, my way")
     page.select_option("#id_preset", "two-stage")

@@ -85,7 +85,22 @@ def cases() -> list[tuple[str, bytes, str]]:
         ("bad.yaml", b"!!python/object:os.system {}\n", "not valid YAML"),
         ("noext", b"format: 3\n", "format"),
         # Numbers that are not finite: a reward of infinity would poison every mean.
-        ("inf.yaml", b"format:\n  weight: .inf\n", "format.weight: Input should be a finite"),
+        (
+            "inf.yaml",
+            b"format:\n  weight: .inf\n",
+            "inf.yaml:2: format.weight: Input should be a finite",
+        ),
+        # The line of the field in a longer file, YAML and JSON.
+        (
+            "lines.yaml",
+            b"# mine\npreset: dynamic\ncorrectness:\n  min: -1\n  granularity: medium\n",
+            "lines.yaml:5: correctness.granularity",
+        ),
+        (
+            "lines.json",
+            b'{\n  "format": {\n    "weight": 1,\n    "max": "x"\n  }\n}\n',
+            "lines.json:4: format.max",
+        ),
         ("nan.yaml", b"correctness:\n  max: .nan\n", "correctness.max"),
         (
             "inf.yaml",
