@@ -101,10 +101,12 @@ def model_resolve(name: str) -> str:
 def _worker_local_names() -> set[str]:
     """Names of the entries next to the worker (its working directory is the project root):
     a "Hub id" starting with one of them would be read from here instead of the Hub."""
+    # `var` and `runs` are made on first use, so they may not be listed yet.
+    names = {"var", "runs", Path(settings.VAR_DIR).name}
     try:
-        return {p.name for p in Path(settings.BASE_DIR).iterdir()}
+        return names | {p.name for p in Path(settings.BASE_DIR).iterdir()}
     except OSError:
-        return set()
+        return names
 
 
 def model_folder_names() -> list[str]:
@@ -153,18 +155,29 @@ def _data(project, values: dict) -> tuple[dict, Any, Any]:
     dataset = selectors.dataset_get_valid_for_project(project=project, dataset_id=dataset_id)
     try:
         data = services.dataset_run_data(dataset=dataset, toolset=toolset)
-        other_id = values.get("validation_dataset")
-        if other_id not in (None, ""):
-            other = selectors.dataset_get_valid_for_project(
-                project=project, dataset_id=other_id, field="validation_dataset"
-            )
-            rows = storage.prepared_dir(other.pk, other.version) / "rows.jsonl"
-            if not rows.is_file():
-                raise _refuse("validation_dataset", f"The files of “{other.name}” are missing.")
-            data["validation"] = str(rows)
     except storage.OutsideUploads:
         raise _refuse("dataset", "dataset: its files are not in the uploads folder.") from None
+    other_id = values.get("validation_dataset")
+    if other_id not in (None, ""):
+        data["validation"] = _validation_rows(project, other_id)
     return data, dataset, toolset or dataset.toolset
+
+
+def _validation_rows(project, dataset_id) -> str:
+    """The rows file of the dataset chosen for validation (all its rows)."""
+    from toolrl_web.datasets import selectors, storage
+
+    other = selectors.dataset_get_valid_for_project(
+        project=project, dataset_id=dataset_id, field="validation_dataset"
+    )
+    try:
+        rows = storage.prepared_dir(other.pk, other.version) / "rows.jsonl"
+    except storage.OutsideUploads:
+        rows = None
+    if rows is None or not rows.is_file():
+        message = f"validation_dataset: the files of “{other.name}” are not in the uploads folder."
+        raise _refuse("validation_dataset", message)
+    return str(rows)
 
 
 def run_clone_source(*, project, values) -> Run | None:
