@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import ROOT, browser_login, child_env, start_worker
 from toolrl_web.datasets import services as dataset_services
@@ -22,13 +23,16 @@ SHOTS = ROOT / "var" / "screenshots" / "launch"
 
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the preview panel sticks to the top
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
 def worker(transactional_db, tiny_model_cache, settings, tmp_path):
+    # Only the cpu queue: the sweep goes to gpu, so it stays queued and nothing trains it here.
     process = start_worker(
         tmp_path,
+        queues="cpu",
         env=child_env(
             TOOLRL_UPLOADS_DIR=str(settings.UPLOADS_DIR),
             TOOLRL_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
@@ -105,15 +109,14 @@ def test_launch_clone_and_sweep_in_the_browser(live_server, worker, project, own
 
     page.select_option("#id_sweep_field", "learning_rate")
     page.fill("#id_sweep_values", "1e-4, 3e-4")
+    page.select_option("#id_queue", "gpu")
     page.click("#launch-button")
     page.wait_for_url("**/sweeps/**")
     sweep = list(Run.objects.exclude(pk=run.pk).order_by("pk"))
-    # The worker need not train the sweep here: cancel what it has not started.
-    Run.objects.filter(pk__in=[r.pk for r in sweep], status=RunStatus.QUEUED).update(
-        status=RunStatus.CANCELED
-    )
+    assert {r.status for r in sweep} == {RunStatus.QUEUED} and {r.queue for r in sweep} == {"gpu"}
     assert len(sweep) == 2 and sweep[0].sweep == sweep[1].sweep != ""
     assert [r.config["grpo"]["learning_rate"] for r in sweep] == [1e-4, 3e-4]
     href = page.locator("#compare-link").get_attribute("href")
     assert href == f"/compare/?runs={sweep[0].pk},{sweep[1].pk}"
     shot(page, "sweep")
+    connections.close_all()  # the ORM calls above ran beside Playwright's loop: own connection

@@ -128,3 +128,13 @@ def test_the_page_shows_the_refusal_on_the_field(client_for, project, owner):
     assert response.status_code == 200 and not Run.objects.exists()
     field = html.split('id="field-model"')[1].split("</div>")[0]
     assert "paths are not accepted" in field
+
+
+def test_even_the_server_side_run_create_never_opens_a_reward_path(project, owner):
+    from toolrl_web.runs.services import run_create
+
+    with pytest.raises(ValidationError, match="not a reward preset"):
+        run_create(
+            project=project, user=owner, config={"preset": "cpu-tiny", "reward": "/etc/passwd"}
+        )
+    assert not Run.objects.exists()
