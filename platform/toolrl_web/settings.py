@@ -22,6 +22,9 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = envpath("TOOLRL_VAR_DIR", BASE_DIR / "var")
 UPLOADS_DIR = envpath("TOOLRL_UPLOADS_DIR", VAR_DIR / "uploads")
 ARTIFACTS_DIR = envpath("TOOLRL_ARTIFACTS_DIR", VAR_DIR / "artifacts")
+# The only folder a launch may take a local model from: the launch form names a model folder in
+# it by name (never a path), or a Hugging Face id, or the tiny model.
+MODELS_DIR = envpath("TOOLRL_MODELS_DIR", VAR_DIR / "models")
 # The SQLite default and the embedded broker need the folder; a read-only image may lack rights.
 for _folder in (VAR_DIR, VAR_DIR / "static"):
     try:

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from toolrl_web.accounts import views as account_views
 from toolrl_web.projects import views as project_views
+from toolrl_web.runs import launch_views
 from toolrl_web.runs import views as run_views
 from toolrl_web.status import views as status_views
 
@@ -21,7 +22,19 @@ urlpatterns = [
         project_views.project_member_add,
         name="project-member-add",
     ),
-    path("projects/<slug:slug>/runs/new/", run_views.run_launch, name="run-launch"),
+    path("projects/<slug:slug>/runs/new/", launch_views.run_launch, name="run-launch"),
+    path(
+        "projects/<slug:slug>/runs/new/preview/",
+        launch_views.run_launch_preview,
+        name="run-launch-preview",
+    ),
+    path(
+        "projects/<slug:slug>/runs/new/config.yaml",
+        launch_views.run_launch_yaml,
+        name="run-launch-yaml",
+    ),
+    path("projects/<slug:slug>/sweeps/<slug:label>/", launch_views.run_sweep, name="run-sweep"),
+    path("runs/<int:run_id>/clone/", launch_views.run_clone, name="run-clone"),
     path("runs/<int:run_id>/", run_views.run_detail, name="run-detail"),
     path("runs/<int:run_id>/cancel/", run_views.run_cancel, name="run-cancel"),
     path("runs/<int:run_id>/resume/", run_views.run_resume, name="run-resume"),

@@ -39,19 +39,21 @@ def test_login_projects_and_live_worker(
 def test_launch_a_run_from_the_browser_and_watch_it_finish(
     live_server, celery_worker, tiny_model_cache, project, owner, browser_page
 ):
-    import json
-
-    from tests.conftest import tiny_run_config
-
     page = browser_page
     browser_login(page, live_server, "olivia", "pw-olivia-123")
     page.goto(f"{live_server.url}/projects/{project.slug}/")
     page.click("text=New run")
-    overrides = tiny_run_config(grpo={"max_steps": 3})
-    overrides.pop("preset")
     page.fill("#id_name", "from the browser")
     page.select_option("#id_preset", "cpu-tiny")
-    page.fill("#id_overrides", json.dumps(overrides))
+    # The fast tiny model, 2 prompts x 4 rollouts, short completions, no evaluation.
+    for field, value in [
+        ("model", "tiny:fast"),
+        ("prompts_per_step", "2"),
+        ("max_completion_length", "24"),
+        ("max_steps", "3"),
+        ("eval_every", "0"),
+    ]:
+        page.fill(f"#id_{field}", value)  # fmt: skip
     page.click("text=Queue the run")
     page.wait_for_url("**/runs/*/")
     first = page.locator("[data-status]").get_attribute("data-status")

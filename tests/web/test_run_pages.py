@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import tarfile
 
 import pytest
@@ -24,44 +23,6 @@ def no_enqueue(monkeypatch):
 @pytest.fixture
 def run(project, owner):
     return services.run_create(project=project, user=owner, config=tiny_run_config())
-
-
-def test_launch_queues_a_run_from_the_form(client_for, project, member):
-    response = client_for(member).post(
-        reverse("run-launch", args=[project.slug]),
-        {
-            "name": "first",
-            "preset": "cpu-tiny",
-            "reward": "dynamic",
-            "max_steps": "7",
-            "overrides": json.dumps({"model": {"name_or_path": "tiny:fast"}}),
-        },
-    )
-    run = Run.objects.get()
-    assert response.status_code == 302 and response.url == reverse("run-detail", args=[run.pk])
-    assert run.status == RunStatus.QUEUED and run.created_by == member
-    assert run.config["reward"] == "dynamic" and run.config["grpo"]["max_steps"] == 7
-    assert run.config["model"]["name_or_path"] == "tiny:fast"
-
-
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ("{not json", "Not valid JSON"),
-        ("[1, 2]", "Give a JSON object"),
-        (json.dumps({"grpo": {"generation_batch_size": 30}}), "generation_batch_size"),
-        (json.dumps({"grpo": {"learning_rate": -1}}), "grpo.learning_rate"),
-        (json.dumps({"no_such_field": 1}), "no_such_field"),
-    ],
-)
-def test_bad_launch_input_names_the_field(client_for, project, owner, overrides, message):
-    response = client_for(owner).post(
-        reverse("run-launch", args=[project.slug]),
-        {"name": "x", "preset": "cpu-tiny", "reward": "toolrl", "overrides": overrides},
-    )
-    assert response.status_code == 200
-    assert message in response.content.decode()
-    assert not Run.objects.exists()
 
 
 def test_outsider_cannot_see_or_touch_a_run(client_for, run, outsider, project):

@@ -44,10 +44,22 @@ def _pydantic_to_validation_error(exc) -> ValidationError:
 
 
 def run_config_validate(config: dict) -> dict:
-    """The run configuration, validated and completed (toolrl's pydantic model, no torch)."""
+    """The run configuration, validated and completed (toolrl's pydantic model, no torch).
+
+    For configurations built on the server (tests, resumes, the launch service): its data and
+    model paths are taken as they are. Anything a user sends goes through
+    `toolrl_web.runs.launch.run_launch`, which accepts records and names, never paths. Even here a
+    reward given by name must be a preset: `RewardConfig.resolve` would otherwise open it as a
+    file in the web process."""
     from pydantic import ValidationError as PydanticValidationError
 
+    from toolrl.rewards import PRESETS as REWARD_PRESETS
     from toolrl.training.config import RunConfig
+
+    reward = config.get("reward")
+    if isinstance(reward, str) and reward not in REWARD_PRESETS:
+        known = ", ".join(REWARD_PRESETS)
+        raise ValidationError({"config": [f"reward: {reward!r} is not a reward preset ({known})"]})
 
     try:
         return RunConfig.from_dict(config).model_dump(mode="json")
@@ -71,7 +83,8 @@ def _library_versions() -> dict:
 
 
 def run_create(*, project, user, config: dict, name: str = "") -> Run:
-    """Validate the configuration, record the run as queued, enqueue it after the commit."""
+    """Validate a configuration built on the server, record the run as queued, enqueue it after
+    the commit. User input goes through `toolrl_web.runs.launch.run_launch` instead."""
     validated = run_config_validate(config)
     run = Run.objects.create(
         project=project,

@@ -1,4 +1,4 @@
-"""Run pages: launch, detail with live status, cancel, resume, artifact download."""
+"""Run pages: detail with live status, cancel, resume, artifact download."""
 
 from __future__ import annotations
 
@@ -11,33 +11,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from toolrl_web.projects.selectors import project_get_for_user
 from toolrl_web.runs import selectors, services
-from toolrl_web.runs.forms import RunLaunchForm
-
-
-@require_http_methods(["GET", "POST"])
-def run_launch(request, slug: str):
-    project = project_get_for_user(user=request.user, slug=slug)
-    form = RunLaunchForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            run = services.run_create(
-                project=project,
-                user=request.user,
-                config=form.run_config(),
-                name=form.cleaned_data["name"],
-            )
-        except ValidationError as exc:
-            for message in exc.message_dict.get("config", exc.messages):
-                form.add_error("overrides", message)
-        else:
-            messages.success(request, f"Run #{run.pk} queued.")
-            return redirect("run-detail", run_id=run.pk)
-    return render(request, "runs/run_launch.html", {"project": project, "form": form})
 
 
 def _detail_context(run) -> dict:
