@@ -22,7 +22,10 @@ urlpatterns = [
         name="project-member-add",
     ),
     path("projects/<slug:slug>/runs/new/", run_views.run_launch, name="run-launch"),
+    path("projects/<slug:slug>/runs/", run_views.run_list, name="run-list"),
     path("runs/<int:run_id>/", run_views.run_detail, name="run-detail"),
+    path("runs/<int:run_id>/chart-data/", run_views.run_chart_data, name="run-chart-data"),
+    path("runs/<int:run_id>/log/", run_views.run_log, name="run-log"),
     path("runs/<int:run_id>/cancel/", run_views.run_cancel, name="run-cancel"),
     path("runs/<int:run_id>/resume/", run_views.run_resume, name="run-resume"),
     path(
