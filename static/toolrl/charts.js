@@ -40,18 +40,20 @@
   function label(name, patterns, labels) {
     const i = patterns.indexOf(name);
     if (labels && i >= 0 && labels[i]) return labels[i];
+    if (name === "reward") return "total";
     return name.replace(/^rewards\/(.+)\/mean$/, "$1").replace(/^(weights|eval|clip_ratio)\//, "");
   }
 
-  // opts: {title, patterns, labels, y2: [names], emptyText}
+  // opts: {title, patterns, labels, y2: [names], yRange: [lo, hi], tickFormat, emptyText}
   function drawChart(el, store, opts) {
     const names = store.names(opts.patterns);
     const traces = names.map((name, i) => ({
       type: "scatter",
       mode: store.curves[name].x.length > 60 ? "lines" : "lines+markers",
       name: label(name, opts.patterns, opts.labels),
-      x: store.curves[name].x,
-      y: store.curves[name].y,
+      // Copies: Plotly.react redraws only data it has not seen (it compares by reference).
+      x: store.curves[name].x.slice(),
+      y: store.curves[name].y.slice(),
       yaxis: (opts.y2 || []).includes(name) ? "y2" : "y",
       line: { width: name === "reward" ? 2.5 : 1.5, color: COLORS[i % COLORS.length] },
       marker: { size: 4 },
@@ -64,7 +66,7 @@
       showlegend: names.length > 1,
       legend: { orientation: "h", y: -0.22, font: { size: 11 } },
       xaxis: { title: { text: "step", standoff: 4 }, automargin: true },
-      yaxis: { automargin: true },
+      yaxis: { automargin: true, range: opts.yRange || undefined, tickformat: opts.tickFormat || undefined },
       annotations: names.length
         ? []
         : [{ text: opts.emptyText || "waiting for data", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }],

@@ -22,6 +22,8 @@
       patterns: el.dataset.series.split(" "),
       labels: el.dataset.labels ? el.dataset.labels.split(",") : null,
       y2: el.dataset.y2 ? el.dataset.y2.split(" ") : [],
+      yRange: el.dataset.yrange ? el.dataset.yrange.split(",").map(Number) : null,
+      tickFormat: el.dataset.tickformat || null,
       emptyText: cursor.final ? "not logged by this run" : "waiting for data",
     };
   }

@@ -125,7 +125,9 @@ def _detail_context(run) -> dict:
 def run_detail(request, run_id: int):
     run = selectors.run_get_for_user(user=request.user, run_id=run_id)
     if request.htmx:
-        response = render(request, "runs/_run_status.html", _status_context(run))
+        # The artifacts table further down the page is refreshed out of band.
+        context = {**_status_context(run), "oob": True}
+        response = render(request, "runs/_run_status.html", context)
         # Once the run is final, status 286 tells htmx to stop polling.
         return HttpResponseStopPolling(response.content) if run.is_final else response
     return render(request, "runs/run_detail.html", _detail_context(run))

@@ -13,7 +13,7 @@ from tests.conftest import tiny_run_config
 from toolrl_web.runs import ingest, services
 from toolrl_web.runs.models import Run, RunStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_enqueue")]
 
 
 def make_run(project, user, name, **fields):
