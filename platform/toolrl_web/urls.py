@@ -35,7 +35,10 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/sweeps/<slug:label>/", launch_views.run_sweep, name="run-sweep"),
     path("runs/<int:run_id>/clone/", launch_views.run_clone, name="run-clone"),
+    path("projects/<slug:slug>/runs/", run_views.run_list, name="run-list"),
     path("runs/<int:run_id>/", run_views.run_detail, name="run-detail"),
+    path("runs/<int:run_id>/chart-data/", run_views.run_chart_data, name="run-chart-data"),
+    path("runs/<int:run_id>/log/", run_views.run_log, name="run-log"),
     path("runs/<int:run_id>/cancel/", run_views.run_cancel, name="run-cancel"),
     path("runs/<int:run_id>/resume/", run_views.run_resume, name="run-resume"),
     path(

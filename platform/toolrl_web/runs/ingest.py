@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from toolrl_web.runs.models import EvalRow, MetricRow, Rollout
+from toolrl_web.runs.models import EvalRow, MetricRow, Rollout, Run
 
 
 def _num(value: Any) -> float | None:
@@ -201,13 +201,58 @@ def _copy_rollouts(run_id: int, step: int, records: list[dict[str, Any]]) -> Non
             copy.write(payload)
 
 
+# What transformers' Trainer logs once when training ends (`train_runtime`, ...): a summary of the
+# run, logged at the last step's number. Stored as that step's row it replaced the step's own
+# training metrics (empty "Latest reward", a curve without its last point), so it goes to
+# `Run.summary` instead.
+SUMMARY_MARKER = "train_runtime"
+SUMMARY_KEYS = frozenset(
+    {
+        "train_runtime",
+        "train_samples_per_second",
+        "train_steps_per_second",
+        "total_flos",
+        "train_loss",
+        "epoch",
+    }
+)
+
+
+def split_summary(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(step metrics, end-of-training summary) of one logged dict; the summary is empty unless
+    the dict is the Trainer's end-of-training summary."""
+    if SUMMARY_MARKER not in values:
+        return values, {}
+    summary = {k: v for k, v in values.items() if k in SUMMARY_KEYS}
+    rest = {k: v for k, v in values.items() if k not in SUMMARY_KEYS}
+    return rest, summary
+
+
 def metrics_write(*, run_id: int, rows: list[tuple[int, dict[str, Any]]]) -> int:
-    """Upsert one metric row per step (a repeated step replaces the earlier values)."""
-    objs = [MetricRow(run_id=run_id, step=step, values=_json_safe(values)) for step, values in rows]
-    MetricRow.objects.bulk_create(
-        objs, update_conflicts=True, unique_fields=["run", "step"], update_fields=["values"]
-    )
+    """Upsert one metric row per step (a repeated step replaces the earlier values); the
+    end-of-training summary is merged into `Run.summary`, never stored as a step."""
+    by_step: dict[int, dict[str, Any]] = {}
+    summary: dict[str, Any] = {}
+    for step, values in rows:
+        metrics, run_summary = split_summary(values)
+        summary.update(run_summary)
+        if metrics and set(metrics) != {"step"}:
+            # Two dicts for one step in a batch: one row (an upsert may touch a row only once).
+            by_step.setdefault(int(step), {}).update(metrics)
+    objs = [MetricRow(run_id=run_id, step=s, values=_json_safe(v)) for s, v in by_step.items()]
+    with transaction.atomic():
+        if objs:
+            MetricRow.objects.bulk_create(
+                objs, update_conflicts=True, unique_fields=["run", "step"], update_fields=["values"]
+            )
+        if summary:
+            _summary_merge(run_id, _json_safe(summary))
     return len(objs)
+
+
+def _summary_merge(run_id: int, summary: dict[str, Any]) -> None:
+    run = Run.objects.select_for_update().only("summary").get(pk=run_id)
+    Run.objects.filter(pk=run_id).update(summary={**(run.summary or {}), **summary})
 
 
 def eval_write(*, run_id: int, step: int, values: dict[str, Any]) -> None:

@@ -1,4 +1,6 @@
-"""Run pages: detail with live status, cancel, resume, artifact download."""
+"""Run pages: list, detail with live status, charts and log, cancel, resume, downloads.
+
+Launching, cloning and sweeps live in `launch_views`."""
 
 from __future__ import annotations
 
@@ -9,43 +11,127 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from toolrl_web.runs import selectors, services
+from toolrl_web.projects.selectors import project_get_for_user
+from toolrl_web.runs import chart_data, page_data, selectors, services
+from toolrl_web.runs.models import RunStatus
 
 
-def _detail_context(run) -> dict:
-    latest = selectors.run_metric_rows(run=run).last()
+STATUS_FILTERS = [("", "All")] + list(RunStatus.choices)
+
+
+@require_GET
+def run_list(request, slug: str):
+    project = project_get_for_user(user=request.user, slug=slug)
+    status = request.GET.get("status", "")
+    if status not in dict(STATUS_FILTERS):
+        status = ""
+    before = _int_param(request, "before")
+    rows, next_before = page_data.run_list_page(project=project, status=status, before=before)
+    context = {
+        "project": project,
+        "rows": rows,
+        "status": status,
+        "status_filters": STATUS_FILTERS,
+        "next_before": next_before,
+    }
+    return render(request, "runs/run_list.html", context)
+
+
+def _int_param(request, name: str, default: int | None = None) -> int | None:
+    try:
+        return int(request.GET[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def _url_or_none(name: str, *args) -> str | None:
+    """The URL if the page exists in this build (pages other branches add may not yet)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _template_or_none(name: str) -> str | None:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
+def _status_context(run) -> dict:
+    latest = selectors.run_metric_rows(run=run).order_by("-step", "-run_id").first()
     values = (latest or {}).get("values", {})
-    components = [
-        (key.split("/")[1], value)
-        for key, value in values.items()
-        if key.startswith("rewards/") and key.endswith("/mean") and value is not None
-    ]
     return {
         "run": run,
         "project": run.project,
         "latest": values,
-        "latest_components": components,
+        "latest_components": page_data.reward_components(values),
         "latest_step": (latest or {}).get("step"),
+        "eta": page_data.run_eta_seconds(run),
+        "hints": page_data.run_health(run=run),
         "artifacts": run.artifacts.order_by("-step"),
+    }
+
+
+def _detail_context(run) -> dict:
+    rollouts_url = reverse("run-detail", args=[run.pk]) + "rollouts/"
+    return {
+        **_status_context(run),
         "config_json": json.dumps(run.config, indent=2),
         "lineage": selectors.run_lineage(run=run),
+        "clone_url": _url_or_none("run-clone", run.pk),
+        # The evaluations page adds its results here; absent until it is merged.
+        "evaluations_template": _template_or_none("evaluations/_run_results.html"),
+        "charts_config": {
+            "dataUrl": reverse("run-chart-data", args=[run.pk]),
+            "rolloutsUrl": rollouts_url.replace(f"/{run.pk}/", "/RUN/", 1),
+            "final": run.is_final,
+            "intervalMs": 3000,
+        },
     }
 
 
 @require_GET
 def run_detail(request, run_id: int):
     run = selectors.run_get_for_user(user=request.user, run_id=run_id)
-    context = _detail_context(run)
     if request.htmx:
+        # The artifacts table further down the page is refreshed out of band.
+        context = {**_status_context(run), "oob": True}
         response = render(request, "runs/_run_status.html", context)
         # Once the run is final, status 286 tells htmx to stop polling.
         return HttpResponseStopPolling(response.content) if run.is_final else response
-    return render(request, "runs/run_detail.html", context)
+    return render(request, "runs/run_detail.html", _detail_context(run))
+
+
+@require_GET
+def run_chart_data(request, run_id: int):
+    """The charts' points after `since` (metrics) and `eval_since` (evaluations)."""
+    run = selectors.run_get_for_user(user=request.user, run_id=run_id)
+    data = chart_data.run_chart_data(
+        run=run,
+        since=_int_param(request, "since", -1),
+        eval_since=_int_param(request, "eval_since", -1),
+    )
+    return JsonResponse(data)
+
+
+@require_GET
+def run_log(request, run_id: int):
+    """The training log's last lines, polled by the run page until the run is final."""
+    run = selectors.run_get_for_user(user=request.user, run_id=run_id)
+    lines = page_data.run_log_tail(run=run)
+    response = render(request, "runs/_run_log.html", {"run": run, "lines": lines})
+    return HttpResponseStopPolling(response.content) if run.is_final else response
 
 
 @require_POST
