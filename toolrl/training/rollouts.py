@@ -13,7 +13,8 @@ A rollout record (one per completion, `build_rollouts`):
     the group), completion (text), calls (parsed calls or null), ground_truth (ToolRL text),
     rewards {component: weighted value}, weights {component: weight}, total (= sum of rewards),
     advantage, error (why reward was lost, or null), failure (the taxonomy label), format_ok,
-    exact, length (tokens), truncated (no end-of-sequence token).
+    exact, length (tokens), truncated (no end-of-sequence token), prompt (the messages the model
+    read; on the first completion of each group only, since the group shares it).
 
 Example::
 
@@ -198,4 +199,6 @@ def build_rollouts(
                 **{key: cols[key][i] for key in _PASSED_THROUGH},
             }
         )
+        if i % num_generations == 0 and i < len(logs.prompts):
+            out[-1]["prompt"] = logs.prompts[i]
     return out
