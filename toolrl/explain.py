@@ -21,6 +21,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from toolrl.parser import parse_calls
+from toolrl.rewards import RewardConfig, parse_ground_truth, score
+from toolrl.rewards.scoring import as_text
+
 PART_TAGS = ("think", "tool_call", "response")
 _OPEN = re.compile(r"<(think|tool_call|response)>")
 
@@ -114,3 +118,61 @@ def call_comparison(
             {"name": p.get("name"), "gold": None, "pred": p, "name_ok": False, "params": params}
         )
     return rows
+
+
+def subscores(
+    details: dict[str, Any], gt_calls: list[dict[str, Any]] | None
+) -> dict[str, float] | None:
+    """Correctness sub-scores as fractions in [0, 1] (None for response-only ground truths).
+
+    name: tool-name overlap; keys: parameter-name overlap per ground-truth call; values: share of
+    ground-truth parameter values matched exactly.
+
+    >>> subscores({"name": 1.0, "keys": 1.0, "values": 1.0}, [{"name": "A", "parameters": {"x": 1, "y": 2}}])
+    {'name': 1.0, 'keys': 1.0, 'values': 0.5}
+    """
+    if not gt_calls:
+        return None
+    if details.get("exact"):
+        return {"name": 1.0, "keys": 1.0, "values": 1.0}
+    n_params = sum(len(c.get("parameters", {})) for c in gt_calls)
+    return {
+        "name": float(details.get("name") or 0.0),
+        "keys": float(details.get("keys") or 0.0) / len(gt_calls),
+        "values": float(details.get("values") or 0.0) / n_params if n_params else 1.0,
+    }
+
+
+def explain_rollout(
+    completion: Any,
+    ground_truth: Any,
+    cfg: RewardConfig | None = None,
+    step: float = 0,
+    max_steps: float | None = None,
+) -> dict[str, Any]:
+    """Everything the rollout page shows about one completion, scored as training scored it.
+
+    Keys: `parts` (`completion_parts`), `calls` (parsed, or None), `gt_calls`, `comparison`
+    (`call_comparison`), `components` (weighted value per reward component), `total`,
+    `subscores` (correctness name/keys/values fractions, or None), `error` (why reward was lost).
+
+    >>> e = explain_rollout("<think> a </think>\\n<response> b </response>",
+    ...                     "<think> t </think>\\n<response> r </response>")
+    >>> e["total"], e["comparison"]
+    (1.0, [])
+    """
+    text = as_text(completion)
+    gt = parse_ground_truth(ground_truth)
+    calls, _ = parse_calls(text.strip())
+    b = score(text, gt, cfg, step=step, max_steps=max_steps)
+    details = b.details
+    return {
+        "parts": completion_parts(text),
+        "calls": calls,
+        "gt_calls": gt.calls,
+        "comparison": call_comparison(calls, gt.calls),
+        "components": dict(b.components),
+        "total": b.total,
+        "subscores": subscores(details, gt.calls if gt.has_calls else None),
+        "error": details.get("error"),
+    }
