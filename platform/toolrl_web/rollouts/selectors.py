@@ -13,8 +13,10 @@ from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Q, Query
 
 from toolrl.errors import UserError
 from toolrl.explain import explain_rollout
+from toolrl.parser import CALL_ERRORS, ERRORS
 from toolrl.rewards import RewardConfig
 from toolrl.training.config import RunConfig
+from toolrl_web.rollouts.rendering import calls_html, completion_html
 from toolrl_web.runs.models import Rollout, RolloutPrompt, Run
 
 # The numbers a range filter applies to: the columns of `Rollout` a user can bound.
@@ -94,16 +96,10 @@ def rollout_steps(*, run: Run) -> tuple[int, int] | None:
     return None if bounds["lo"] is None else (bounds["lo"], bounds["hi"])
 
 
-def rollout_error_categories(*, run: Run) -> list[str]:
-    """Distinct error categories in the run (the filter's choices); a loose index scan would
-    be nicer, but a run's categories are few and the (run, error_category) index is used."""
-    return list(
-        Rollout.objects.filter(run=run)
-        .exclude(error_category="")
-        .values_list("error_category", flat=True)
-        .distinct()
-        .order_by("error_category")
-    )
+def rollout_error_categories() -> list[str]:
+    """Every category a rollout's `error` can take (the filter's suggestions): the parser's
+    and the reward's, from `toolrl`, so no query scans a run's rows for them."""
+    return sorted({*ERRORS, *CALL_ERRORS, "wrong_layout"})
 
 
 def rollout_group(*, run: Run, step: int, group: int) -> list[Rollout]:
@@ -172,5 +168,13 @@ def rollout_cards(*, run: Run, rollouts: list[Rollout]) -> list[dict[str, Any]]:
         explained = explain_rollout(
             r.completion, r.ground_truth, cfg, step=max(r.step - 1, 0), max_steps=max_steps
         )
-        cards.append({"rollout": r, "x": explained, "prompt": prompts.get(r.prompt_id)})
+        cards.append(
+            {
+                "rollout": r,
+                "x": explained,
+                "prompt": prompts.get(r.prompt_id),
+                "completion_html": completion_html(explained["parts"]),
+                "calls_html": calls_html(explained["comparison"]),
+            }
+        )
     return cards

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from toolrl.taxonomy import LABELS, is_format_error
@@ -45,7 +46,10 @@ def rollout_browser(request, run_id: int):
         "next_query": (
             f"{params.urlencode()}&after={cursor[0]}.{cursor[1]}" if cursor is not None else None
         ),
-        "error_categories": selectors.rollout_error_categories(run=run),
+        "error_categories": selectors.rollout_error_categories(),
+        "browser_url": reverse("rollout-browser", args=[run.pk]),
+        "group_url": reverse("rollout-group", args=[run.pk, 0, 0]).removesuffix("0/0/"),
+        "prompt_url": reverse("prompt-history", args=[run.pk]),
     }
     if request.htmx:  # the filter form and "more" swap only the list
         return render(request, "rollouts/_rollout_list.html", context)
@@ -65,6 +69,7 @@ def rollout_group(request, run_id: int, step: int, group: int):
         "group": group,
         "prompt_id": rollouts[0].prompt_id,
         "cards": selectors.rollout_cards(run=run, rollouts=rollouts),
+        "browser_url": reverse("rollout-browser", args=[run.pk]),
     }
     return render(request, "rollouts/rollout_group.html", context)
 
