@@ -60,7 +60,7 @@
         barmode: "stack",
         height: 320,
         margin: { t: 10, r: 10, b: 40, l: 48 },
-        xaxis: { title: { text: "step" } },
+        xaxis: { title: { text: "step" }, tickformat: "d" },
         yaxis: { title: { text: "rollouts" } },
         legend: { orientation: "h", y: -0.25 },
       };
@@ -111,7 +111,7 @@
         marker: { color: "#3556d8" },
         hovertemplate: "step %{x}: mean %{y:.3f}<extra></extra>",
       };
-      const layout = { height: 280, margin: { t: 10, r: 10, b: 40, l: 48 }, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "total reward" } } };
+      const layout = { height: 280, margin: { t: 10, r: 10, b: 40, l: 48 }, xaxis: { title: { text: "step" }, tickformat: "d" }, yaxis: { title: { text: "total reward" } } };
       Plotly.react(el, [trace], layout, { displayModeBar: false, responsive: true });
       el.on("plotly_click", (ev) => {
         const p = ev.points[0];

@@ -25,7 +25,7 @@ class RolloutFilterForm(forms.Form):
     truncated = forms.BooleanField(required=False, label="Truncated only")
     equal_groups = forms.BooleanField(required=False, label="Groups with equal rewards")
     prompt = forms.CharField(required=False, max_length=200, label="Prompt id")
-    q = forms.CharField(required=False, max_length=200, label="Completion contains")
+    q = forms.CharField(required=False, max_length=200, label="Completion contains (exact case)")
     after = forms.RegexField(regex=r"^\d+\.\d+$", required=False)
 
     def clean(self):

@@ -93,7 +93,8 @@ def _browse(client, run, query: str):
     return response
 
 
-def test_bare_browser_opens_the_last_step(client_for, run, owner):
+def test_bare_browser_opens_the_last_step(client_for, run, owner, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 100)
     response = _browse(client_for(owner), run, "")
     assert {c["rollout"].step for c in response.context["cards"]} == {2}
     assert len(response.context["cards"]) == 8
@@ -121,18 +122,27 @@ def test_bare_browser_opens_the_last_step(client_for, run, owner):
         ("?error=invalid_json", lambda r: r.error_category == "invalid_json"),
         # a prompt id
         ("?prompt=p2", lambda r: r.prompt_id == "p2"),
-        # text in the completion, any case
-        ("?q=LYON", lambda r: "Lyon" in r.completion),
+        # text in the completion (case matters, as in grep)
+        ("?q=Lyon", lambda r: "Lyon" in r.completion),
         # groups whose rewards are all equal: p2 at step 1
         ("?equal_groups=1", lambda r: r.step == 1 and r.prompt_id == "p2"),
+        # ... at a step that has one
+        ("?step=1&equal_groups=1", lambda r: r.step == 1 and r.prompt_id == "p2"),
     ],
 )
-def test_each_filter_narrows_to_exactly_its_rollouts(client_for, run, owner, query, expected):
+def test_each_filter_narrows_to_exactly_its_rollouts(
+    client_for, run, owner, query, expected, monkeypatch
+):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 100)  # one page holds every match
     response = _browse(client_for(owner), run, query)
     want = sorted(r.pk for r in Rollout.objects.filter(run=run) if expected(r))
     assert want, "the case must select something"
     assert sorted(_ids(response)) == want
     assert len(want) < 16 or query == "?step="
+
+
+def test_equal_groups_at_a_step_without_one_is_empty(client_for, run, owner):
+    assert _ids(_browse(client_for(owner), run, "?step=2&equal_groups=1")) == []
 
 
 def test_truncated_filter(client_for, run, owner):
