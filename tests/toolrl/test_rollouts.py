@@ -75,3 +75,15 @@ def test_rollout_records(scored):
     assert [r["failure"] for r in rollouts] == extra["failure"]
     assert rollouts[0]["calls"] == [{"name": "A", "parameters": {"x": "1"}}]
     assert [r["sample"] for r in rollouts] == [0, 1, 2] and rollouts[2]["advantage"] == -0.5
+
+
+def test_each_group_carries_its_prompt_once(scored):
+    # Two groups of 3 would need 6 completions; with groups of 1 each completion leads a group.
+    state, _, extra, _ = scored
+    prompts = [[{"role": "user", "content": f"q{i}"}] for i in range(3)]
+    logs = GenerationLogs(COMPLETIONS, [1.0, -0.5, -0.5], extra, prompts=prompts)
+    grouped = build_rollouts(logs, state, num_generations=3)
+    assert grouped[0]["prompt"] == prompts[0]
+    assert "prompt" not in grouped[1] and "prompt" not in grouped[2]
+    singles = build_rollouts(logs, state, num_generations=1)
+    assert [r["prompt"] for r in singles] == prompts

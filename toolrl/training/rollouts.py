@@ -13,7 +13,8 @@ A rollout record (one per completion, `build_rollouts`):
     the group), completion (text), calls (parsed calls or null), ground_truth (ToolRL text),
     rewards {component: weighted value}, weights {component: weight}, total (= sum of rewards),
     advantage, error (why reward was lost, or null), failure (the taxonomy label), format_ok,
-    exact, length (tokens), truncated (no end-of-sequence token).
+    exact, length (tokens), truncated (no end-of-sequence token), prompt (the messages the model
+    read; on the first completion of each group only, since the group shares it).
 
 Example::
 
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from toolrl.calls import calls_equal
+from toolrl.explain import subscores
 from toolrl.parser import parse_calls
 from toolrl.rewards import (
     Breakdown,
@@ -47,26 +49,6 @@ from toolrl.training.trl_adapter import GenerationLogs, shared_scoring
 # `calls` (JSON text in the logs) go into the rollout record as they are.
 _PASSED_THROUGH = ("error", "failure", "format_ok", "exact", "length", "truncated")
 _PER_COMPLETION = ("calls", *_PASSED_THROUGH)
-
-
-def subscores(
-    details: dict[str, Any], gt_calls: list[dict[str, Any]] | None
-) -> dict[str, float] | None:
-    """Correctness sub-scores as fractions in [0, 1] (None for response-only ground truths).
-
-    name: tool-name overlap; keys: parameter-name overlap per ground-truth call; values: share of
-    ground-truth parameter values matched exactly.
-    """
-    if not gt_calls:
-        return None
-    if details.get("exact"):
-        return {"name": 1.0, "keys": 1.0, "values": 1.0}
-    n_params = sum(len(c.get("parameters", {})) for c in gt_calls)
-    return {
-        "name": float(details.get("name") or 0.0),
-        "keys": float(details.get("keys") or 0.0) / len(gt_calls),
-        "values": float(details.get("values") or 0.0) / n_params if n_params else 1.0,
-    }
 
 
 class RewardState:
@@ -198,4 +180,6 @@ def build_rollouts(
                 **{key: cols[key][i] for key in _PASSED_THROUGH},
             }
         )
+        if i % num_generations == 0 and i < len(logs.prompts):
+            out[-1]["prompt"] = logs.prompts[i]
     return out

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
@@ -162,6 +162,8 @@ class GenerationLogs:
     advantages: list[float]
     extra: dict[str, list[Any]]
     """The columns reward functions passed to `log_extra`."""
+    prompts: list[Any] = field(default_factory=list)
+    """Each completion's prompt as the model saw it (TRL's conversational messages)."""
 
 
 def generation_logs(trainer: Any) -> GenerationLogs:
@@ -171,4 +173,5 @@ def generation_logs(trainer: Any) -> GenerationLogs:
         completions=list(logs["completion"]),
         advantages=list(logs["advantages"]),
         extra={k: list(v) for k, v in logs["extra"].items()},
+        prompts=list(logs.get("prompt") or []),
     )

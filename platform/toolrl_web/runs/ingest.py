@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from toolrl_web.runs.models import EvalRow, MetricRow, Rollout, Run
+from toolrl_web.runs.models import EvalRow, MetricRow, Rollout, RolloutPrompt, Run
 
 
 def _num(value: Any) -> float | None:
@@ -64,6 +64,7 @@ def rollout_row(run_id: int, step: int, r: dict[str, Any]) -> tuple:
         rewards.get("length"),
         r.get("advantage"),
         str(r.get("error") or "")[:64],
+        str(r.get("failure") or "")[:64],
         int(length) if isinstance(length, int | float) else None,
         bool(r.get("truncated")),
     )
@@ -86,6 +87,7 @@ ROLLOUT_SPEC = (
     ("length", "num"),
     ("advantage", "num"),
     ("error_category", "text"),
+    ("failure", "text"),
     ("num_tokens", "int?"),
     ("truncated", "bool"),
 )
@@ -132,7 +134,27 @@ def rollouts_write(*, run_id: int, step: int, records: list[dict[str, Any]]) -> 
                 [Rollout(**dict(zip(ROLLOUT_COLUMNS, row, strict=True))) for row in rows],
                 batch_size=500,
             )
+        _prompts_write(run_id, records)
     return len(records)
+
+
+def _prompts_write(run_id: int, records: list[dict[str, Any]]) -> None:
+    """Keep each prompt id's prompt once per run (records carry it as `prompt`: the messages).
+
+    A group's completions share one prompt, so a step adds a handful of rows at most; a prompt
+    already stored is left alone (ON CONFLICT DO NOTHING)."""
+    prompts: dict[str, Any] = {}
+    for r in records:
+        if r.get("prompt") is not None:
+            prompts.setdefault(str(r.get("prompt_id", ""))[:200], r["prompt"])
+    if prompts:
+        RolloutPrompt.objects.bulk_create(
+            [
+                RolloutPrompt(run_id=run_id, prompt_id=pid, messages=_json_safe(messages))
+                for pid, messages in prompts.items()
+            ],
+            ignore_conflicts=True,
+        )
 
 
 _encode_json = json.JSONEncoder(allow_nan=False).encode

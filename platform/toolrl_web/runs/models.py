@@ -169,6 +169,8 @@ class Rollout(models.Model):
     length = models.FloatField(null=True)
     advantage = models.FloatField(null=True)
     error_category = models.CharField(max_length=64, blank=True)
+    # The failure taxonomy label (toolrl.taxonomy), computed once in the training process.
+    failure = models.CharField(max_length=64, blank=True)
     num_tokens = models.IntegerField(null=True)
     truncated = models.BooleanField(default=False)
 
@@ -180,6 +182,25 @@ class Rollout(models.Model):
             models.Index(fields=["run", "format"], name="rollout_run_format"),
             models.Index(fields=["run", "error_category", "step"], name="rollout_run_error"),
             models.Index(fields=["run", "prompt_id", "step"], name="rollout_run_prompt"),
+            # Serves both the failure chart (one grouped index-only scan of a run's
+            # (step, failure) pairs) and the browser's filter by label at a step.
+            models.Index(fields=["run", "step", "failure"], name="rollout_run_step_failure"),
+        ]
+
+
+class RolloutPrompt(models.Model):
+    """The prompt (system + user messages) a run's model saw for one prompt id, stored once per
+    (run, prompt id) when its first rollout is written, not once per rollout."""
+
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="rollout_prompts", db_index=False
+    )
+    prompt_id = models.CharField(max_length=200)
+    messages = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "prompt_id"], name="one_prompt_per_run_id")
         ]
 
 
