@@ -35,38 +35,39 @@
     });
   }
 
-  function references(s) {
-    const shapes = [];
-    const annotations = [];
-    if (!s.references) return { shapes, annotations };
-    Object.entries(s.references.values).forEach(([model, value]) => {
-      shapes.push({
-        type: "line", xref: "paper", x0: 0, x1: 1, y0: value, y1: value,
-        line: { color: "#868e96", width: 1, dash: "dash" },
-      });
-      annotations.push({
-        xref: "paper", x: 1, xanchor: "right", y: value, yanchor: "bottom", showarrow: false,
-        text: `paper: ${model} ${value.toFixed(2)} (${s.references.measure})`,
-        font: { size: 10, color: "#495057" },
-      });
-    });
-    return { shapes, annotations };
+  // The paper's numbers as dashed horizontal lines across the steps drawn, one legend entry each
+  // (labels written on the chart would overlap: the four models are within a few points).
+  const REF_COLORS = ["#868e96", "#495057", "#adb5bd", "#212529"];
+  const REF_DASH = ["dash", "dashdot", "longdash", "dot"];
+  function references(s, x0, x1) {
+    if (!s.references) return [];
+    return Object.entries(s.references.values).map(([model, value], i) => ({
+      type: "scatter",
+      mode: "lines",
+      name: `paper: ${model} ${value.toFixed(2)} (${s.references.measure})`,
+      x: [x0, x1],
+      y: [value, value],
+      line: { color: REF_COLORS[i % 4], width: 1.2, dash: REF_DASH[i % 4] },
+      hovertemplate: `paper, ${model} after GRPO cold start: ${value.toFixed(2)} % (${s.references.measure})<extra></extra>`,
+    }));
   }
 
   function draw(box, suite) {
     const s = state[suite];
-    const refs = references(s);
+    const steps = s.points.map((p) => p.step);
+    const pad = Math.max(1, (Math.max(...steps) - Math.min(...steps)) * 0.05);
+    const x0 = Math.min(...steps) - pad;
+    const x1 = Math.max(...steps) + pad;
     const layout = {
       title: { text: s.label, font: { size: 14 } },
       margin: { t: 36, r: 10, b: 40, l: 48 },
-      height: 300,
-      xaxis: { title: { text: "checkpoint step" }, rangemode: "tozero" },
+      height: s.references ? 420 : 360,
+      xaxis: { title: { text: "checkpoint step" }, range: [x0, x1] },
       yaxis: { title: { text: "%" }, range: [0, 100] },
-      legend: { orientation: "h", y: -0.25 },
-      shapes: refs.shapes,
-      annotations: refs.annotations,
+      legend: { orientation: "h", y: -0.2, yanchor: "top", font: { size: 11 } },
     };
-    Plotly.react(chartDiv(box, suite), traces(s), layout, { displayModeBar: false, responsive: true });
+    const data = traces(s).concat(references(s, x0, x1));
+    Plotly.react(chartDiv(box, suite), data, layout, { displayModeBar: false, responsive: true });
   }
 
   function lastStep() {

@@ -70,7 +70,7 @@ class SuiteAvailability:
 
 _cache: dict[tuple[str, str], tuple[float, SuiteAvailability]] = {}
 _cache_lock = threading.Lock()
-CACHE_SECONDS = 60
+CACHE_SECONDS = 300
 
 
 def _check(name: str, root: Path | None) -> SuiteAvailability:
@@ -91,7 +91,7 @@ def _check(name: str, root: Path | None) -> SuiteAvailability:
 
 
 def suite_availability(name: str) -> SuiteAvailability:
-    """Whether `name` can be evaluated here; cached a minute (reading BFCL takes ~0.3 s)."""
+    """Whether `name` can be evaluated here; cached five minutes (reading the three suites takes ~0.7 s warm, bench/eval_suite_check.py)."""
     root = eval_data_dir()
     key = (name, str(root))
     now = time.monotonic()
