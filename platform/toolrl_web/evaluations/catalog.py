@@ -44,6 +44,7 @@ PAPER_REFERENCES = {
 def eval_data_dir() -> Path | None:
     """The benchmark data folder: `EVAL_DATA_DIR` setting, `$TOOLRL_EVAL_DATA`, or `../shared/data`
     beside the checkout; None when there is none (a user's clone)."""
+    # The environment too: a test or a shell may set TOOLRL_EVAL_DATA after settings were read.
     configured = getattr(settings, "EVAL_DATA_DIR", None) or os.environ.get(ENV_VAR)
     if configured:
         return Path(configured).expanduser()
@@ -53,11 +54,7 @@ def eval_data_dir() -> Path | None:
 
 def base_models() -> list[str]:
     """Models anyone may evaluate without a run checkpoint (allow-listed, never typed in)."""
-    configured = getattr(settings, "EVAL_BASE_MODELS", None)
-    if configured is None:
-        raw = os.environ.get("TOOLRL_EVAL_BASE_MODELS", "tiny:fast")
-        configured = [m.strip() for m in raw.split(",") if m.strip()]
-    return list(configured)
+    return list(getattr(settings, "EVAL_BASE_MODELS", ["tiny:fast"]))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -137,8 +137,8 @@ def evaluation_cancel(request, evaluation_id: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "Canceled." if outcome == "canceled" else "Stopping.")
-    if evaluation.run_id is None:
-        raise Http404("No page for this evaluation.")
+    if evaluation.run_id is None:  # a project-level evaluation of a base model
+        return redirect("project-detail", slug=evaluation.project.slug)
     return redirect("run-evaluations", run_id=evaluation.run_id)
 
 
