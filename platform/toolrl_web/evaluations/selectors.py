@@ -40,6 +40,22 @@ def evaluation_list_for_run(*, run: Run) -> QuerySet[Evaluation]:
     )
 
 
+JOBS_PAGE_SIZE = 20
+
+
+def evaluation_page_for_run(
+    *, run: Run, before: int | None = None, size: int = JOBS_PAGE_SIZE
+) -> tuple[list[Evaluation], int | None]:
+    """Newest first, `size` at a time by keyset (ids below `before`); and the next page's key."""
+    qs = evaluation_list_for_run(run=run).order_by("-pk")
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    page = list(qs[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return page, (page[-1].pk if more else None)
+
+
 def evaluations_active_for_run(*, run: Run) -> bool:
     return Evaluation.objects.filter(
         run=run, status__in=(EvaluationStatus.QUEUED, EvaluationStatus.RUNNING)

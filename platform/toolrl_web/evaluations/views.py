@@ -48,16 +48,25 @@ def run_evaluations(request, run_id: int):
         if evaluation is not None:
             messages.success(request, f"Evaluation #{evaluation.pk} queued.")
             return redirect("run-evaluations", run_id=run.pk)
-    context = _page_context(run, form)
+    context = _page_context(request, run, form)
     return render(request, "evaluations/evaluation_list.html", context)
 
 
-def _page_context(run, form) -> dict:
+def _before(request) -> int | None:
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() else None
+
+
+def _jobs_context(request, run) -> dict:
+    evaluations, next_before = selectors.evaluation_page_for_run(run=run, before=_before(request))
+    return {"run": run, "evaluations": evaluations, "next_before": next_before}
+
+
+def _page_context(request, run, form) -> dict:
     return {
-        "run": run,
+        **_jobs_context(request, run),
         "project": run.project,
         "form": form,
-        "evaluations": selectors.evaluation_list_for_run(run=run),
         "active": selectors.evaluations_active_for_run(run=run),
         "charts": selectors.suite_charts(run=run),
         "rows": selectors.run_results_rows(run=run),
@@ -68,8 +77,7 @@ def _page_context(run, form) -> dict:
 def run_evaluation_jobs(request, run_id: int):
     """The jobs table htmx polls while one is queued or running (286 once none is)."""
     run = run_get_for_user(user=request.user, run_id=run_id)
-    context = {"run": run, "evaluations": selectors.evaluation_list_for_run(run=run)}
-    response = render(request, "evaluations/_jobs.html", context)
+    response = render(request, "evaluations/_jobs.html", _jobs_context(request, run))
     if not selectors.evaluations_active_for_run(run=run):
         return HttpResponseStopPolling(response.content)
     return response

@@ -192,3 +192,23 @@ def test_compare_marks_the_best_value_per_row_and_exports_csv(client_for, projec
 def test_compare_with_a_malformed_list_says_so(client_for, owner, runs):
     response = client_for(owner).get(reverse("evaluation-compare") + f"?runs={runs}")
     assert response.status_code == 400 and "runs: " in response.content.decode()
+
+
+def test_jobs_page_by_keyset(client_for, run, owner):
+    created = [
+        Evaluation.objects.create(
+            project=run.project, run=run, model="tiny:fast", model_label=f"job {i}", suites=["x"]
+        )
+        for i in range(25)
+    ]
+    client = client_for(owner)
+    first = client.get(reverse("run-evaluations", args=[run.pk])).content.decode()
+    shown = [e.pk for e in created if f'data-evaluation="{e.pk}"' in first]
+    assert shown == [e.pk for e in created[5:]]  # the newest 20
+    link = f"?before={created[5].pk}"
+    assert link in first
+    older = client.get(reverse("run-evaluation-jobs", args=[run.pk]) + link).content.decode()
+    assert [e.pk for e in created if f'data-evaluation="{e.pk}"' in older] == [
+        e.pk for e in created[:5]
+    ]
+    assert "Older evaluations" not in older
