@@ -148,9 +148,12 @@ class CompareTable:
 
     runs: list[Run]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # The paper's numbers for the suites in the table: (label, measure, {model: value in %}).
+    references: list[tuple[str, str, dict[str, float]]] = field(default_factory=list)
 
 
-def evaluation_table_for_runs(*, runs: list[Run]) -> CompareTable:
+def _latest_scores(runs: list[Run]) -> dict[tuple[int, str], dict[str, Any]]:
+    """(run id, suite) -> the step and scores of its latest evaluated checkpoint."""
     latest: dict[tuple[int, str], dict[str, Any]] = {}
     for result in _finished_results([r.pk for r in runs]):
         key = (result.evaluation.run_id, result.suite)
@@ -158,32 +161,38 @@ def evaluation_table_for_runs(*, runs: list[Run]) -> CompareTable:
         if key not in latest or step >= latest[key]["step"]:
             scores = result.metrics.get("scores") or {"accuracy": result.metrics.get("accuracy")}
             latest[key] = {"step": step, "scores": scores}
+    return latest
+
+
+def _row(suite: str, name: str, runs: list[Run], latest: dict) -> dict[str, Any]:
+    cells = []
+    for run in runs:
+        found = latest.get((run.pk, suite))
+        value = found["scores"].get(name) if found else None
+        cells.append({"run": run, "value": value, "step": found and found["step"]})
+    values = [c["value"] for c in cells if isinstance(c["value"], int | float)]
+    best = max(values) if values else None
+    for c in cells:
+        # Nothing to beat with one value; ties are all marked.
+        c["best"] = best is not None and len(values) > 1 and c["value"] == best
+    return {"suite": suite, "label": SUITE_LABELS.get(suite, suite), "score": name, "cells": cells}
+
+
+def evaluation_table_for_runs(*, runs: list[Run]) -> CompareTable:
+    """Rows (suite, score) by the runs given, the best value of each row marked."""
+    latest = _latest_scores(runs)
     table = CompareTable(runs=runs)
     suites = sorted({s for _, s in latest}, key=_suite_order)
     for suite in suites:
-        names: list[str] = []
+        names = {}
         for run in runs:
-            for name in (latest.get((run.pk, suite)) or {}).get("scores", {}):
-                if name not in names:
-                    names.append(name)
-        for name in names:
-            cells = []
-            for run in runs:
-                found = latest.get((run.pk, suite))
-                value = found["scores"].get(name) if found else None
-                cells.append({"run": run, "value": value, "step": found and found["step"]})
-            values = [c["value"] for c in cells if isinstance(c["value"], int | float)]
-            best = max(values) if values else None
-            for c in cells:
-                c["best"] = best is not None and len(values) > 1 and c["value"] == best
-            table.rows.append(
-                {
-                    "suite": suite,
-                    "label": SUITE_LABELS.get(suite, suite),
-                    "score": name,
-                    "cells": cells,
-                }
-            )
+            names.update(dict.fromkeys((latest.get((run.pk, suite)) or {}).get("scores", {})))
+        table.rows.extend(_row(suite, name, runs, latest) for name in names)
+    table.references = [
+        (SUITE_LABELS[s], PAPER_REFERENCES[s]["measure"], PAPER_REFERENCES[s]["values"])
+        for s in suites
+        if s in PAPER_REFERENCES
+    ]
     return table
 
 

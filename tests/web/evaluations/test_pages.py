@@ -180,6 +180,8 @@ def test_compare_marks_the_best_value_per_row_and_exports_csv(client_for, projec
     assert f'data-run="{a.pk}" data-best="1"' in html
     assert f'data-run="{b.pk}" data-best' not in html
     assert "30.00 %" in html and "95.00 %" not in html
+    # the paper's BFCL numbers for reference, labelled (no API-Bank: no run has it here)
+    assert "<td>BFCL v3 overall</td>" in html and "58.38 %" in html and "67.00 %" not in html
 
     response = client.get(reverse("evaluation-compare-csv") + f"?runs={a.pk},{b.pk}")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
