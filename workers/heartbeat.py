@@ -26,6 +26,7 @@ def _queues(consumer) -> list[str]:
 
 
 def _beat_forever(hostname: str, queues: list[str], concurrency: int | None) -> None:
+    from toolrl_web.evaluations.services import evaluations_reap_stale, evaluations_send_pending
     from toolrl_web.runs.services import runs_reap_stale, runs_send_pending
     from toolrl_web.status.services import worker_heartbeat_beat
 
@@ -39,6 +40,8 @@ def _beat_forever(hostname: str, queues: list[str], concurrency: int | None) -> 
             # Every worker reaps: a run whose own worker was killed is failed by any other.
             runs_reap_stale()
             runs_send_pending()
+            evaluations_reap_stale()
+            evaluations_send_pending()
         except Exception as exc:  # noqa: BLE001 - a database blip must not kill the worker
             log.warning("heartbeat not written: %s", exc)
         _stop.wait(settings.WORKER_HEARTBEAT_SECONDS)

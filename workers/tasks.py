@@ -28,3 +28,13 @@ def dataset_validate(dataset_id: int, version: int) -> str:
     from toolrl_web.datasets.validation import dataset_validation_run
 
     return dataset_validation_run(dataset_id=int(dataset_id), version=int(version))
+
+
+@app.task(name="workers.tasks.evaluation_run", queue="gpu", ignore_result=True, acks_late=False)
+def evaluation_run(evaluation_id: int) -> str:
+    """Supervise one evaluation job (the message carries only its id)."""
+    from workers.evaluation import supervise_evaluation
+
+    return supervise_evaluation(
+        int(evaluation_id), worker_host=evaluation_run.request.hostname or ""
+    )

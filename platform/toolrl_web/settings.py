@@ -136,6 +136,10 @@ UPLOAD_MAX_BYTES = envint("TOOLRL_UPLOAD_MAX_BYTES", 2 * 1024**3)
 # The model whose tokenizer measures a new dataset's prompt lengths ("none": do not measure).
 DATASET_TOKENIZER = envstr("TOOLRL_DATASET_TOKENIZER", "tiny")
 DATASET_TOKENIZER = "" if DATASET_TOKENIZER.lower() == "none" else DATASET_TOKENIZER
+# Evaluation jobs: the benchmark data folder (empty: ../shared/data beside the checkout, if any)
+# and the base models an evaluation may choose besides a run's checkpoints and its own base model.
+EVAL_DATA_DIR = envstr("TOOLRL_EVAL_DATA", "")
+EVAL_BASE_MODELS = envlist("TOOLRL_EVAL_BASE_MODELS", ["tiny:fast"])
 
 # --- Celery --------------------------------------------------------------------------------
 # Default: kombu's SQLAlchemy transport on a SQLite file, so a laptop needs no broker.
