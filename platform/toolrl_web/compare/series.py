@@ -1,0 +1,274 @@
+"""Metric series of compared runs: the names available, the curves, the value at a step.
+
+Training metrics live in `MetricRow.values` (TRL's names), evaluation metrics in `EvalRow.values`
+(`eval/...`). Only the requested keys are read out of the JSON (one key transform per metric), so
+a chart of 4 metrics over 10 runs of 1,000 steps never decodes the other 40 keys of each row.
+A continuation's curve joins its parent's (the runs app's lineage filter).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Max
+from django.db.models.fields.json import KeyTransform
+
+from toolrl import comparison
+from toolrl_web.compare.selectors import ComparedRun
+from toolrl_web.runs.models import EvalRow, MetricRow, Run
+from toolrl_web.runs.selectors import _lineage_filter
+
+# TRL's end-of-training summary arrives with the last step: one point each, not a curve.
+SUMMARY_KEYS = {
+    "train_runtime",
+    "train_samples_per_second",
+    "train_steps_per_second",
+    "total_flos",
+    "train_loss",
+}
+# What the page shows when the URL names no metrics (those the runs have).
+DEFAULT_METRICS = (
+    "reward",
+    "rewards/format/mean",
+    "rewards/correctness/mean",
+    "rewards/length/mean",
+    "eval/exact_call_accuracy",
+    "kl",
+    "entropy",
+    "completions/mean_length",
+)
+MAX_POINTS = 1000  # per curve; longer curves are downsampled keeping each bucket's extremes
+
+
+def _all_ids(compared: list[ComparedRun]) -> list[int]:
+    return sorted({r.pk for c in compared for r in c.chain})
+
+
+def _keys(model, ids: list[int]) -> set[str]:
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT DISTINCT jsonb_object_keys("values") FROM {table} WHERE run_id = ANY(%s)',
+                [ids],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    keys: set[str] = set()
+    for values in model.objects.filter(run_id__in=ids).values_list("values", flat=True):
+        keys.update(values)
+    return keys
+
+
+def metric_catalog(*, compared: list[ComparedRun]) -> dict[str, str]:
+    """Every metric any compared run logged -> "train" or "eval" (where its values are)."""
+    ids = _all_ids(compared)
+    catalog = {k: "eval" for k in _keys(EvalRow, ids)}
+    catalog.update({k: "train" for k in _keys(MetricRow, ids) - SUMMARY_KEYS})
+    return dict(sorted(catalog.items()))
+
+
+def metric_groups(catalog: dict[str, str]) -> list[tuple[str, list[str]]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name in catalog:
+        groups[comparison.metric_group(name)].append(name)
+    order = [
+        "Total reward",
+        "Reward components",
+        "Reward sub-scores and weights",
+        "Evaluation",
+        "Training",
+        "Length",
+        "Rollouts",
+        "Other",
+    ]
+    return [(g, groups[g]) for g in order if g in groups]
+
+
+def chosen_metrics(raw: list[str], catalog: dict[str, str]) -> list[str]:
+    """Metric names from `?metrics=a,b` that exist; the defaults the runs have when none given."""
+    asked = [m.strip() for m in ",".join(raw).split(",") if m.strip()]
+    if not asked:
+        return [m for m in DEFAULT_METRICS if m in catalog]
+    return list(dict.fromkeys(m for m in asked if m in catalog))
+
+
+def _start(run: Run) -> datetime:
+    return run.started_at or run.created_at
+
+
+def _offsets(chain: list[Run]) -> dict[int, tuple[datetime, float]]:
+    """run id -> (its start, seconds of training before it): a continuation's wall time carries
+    on from where its parent's last kept point was, without the gap between the two runs."""
+    offsets, before = {}, 0.0
+    for i, run in enumerate(chain):
+        offsets[run.pk] = (_start(run), before)
+        if i + 1 < len(chain):
+            last = (
+                MetricRow.objects.filter(run=run, step__lte=chain[i + 1].start_step)
+                .aggregate(t=Max("logged_at"))
+                .get("t")
+            )
+            if last is not None:
+                before += (last - _start(run)).total_seconds()
+    return offsets
+
+
+def _rows(model, c: ComparedRun, names: list[str], since: int):
+    keys = {f"m{i}": KeyTransform(name, "values") for i, name in enumerate(names)}
+    return (
+        model.objects.filter(_lineage_filter(c.chain), step__gt=since)
+        .annotate(**keys)
+        .order_by("step", "run_id")
+        .values_list("run_id", "step", "logged_at", *keys)
+    )
+
+
+def run_series(
+    *, c: ComparedRun, metrics: list[str], catalog: dict[str, str], since: int = -1
+) -> dict[str, dict[str, list]]:
+    """metric -> {"step": [...], "time": [...] (seconds since the run's start), "value": [...]}.
+
+    Steps where a metric is missing (or NaN, stored as null) have no point.
+    """
+    offsets = _offsets(c.chain)
+    out: dict[str, dict[str, list]] = {}
+    for model, source in ((MetricRow, "train"), (EvalRow, "eval")):
+        names = [m for m in metrics if catalog.get(m) == source]
+        if not names:
+            continue
+        series = {name: {"step": [], "time": [], "value": []} for name in names}
+        for run_id, step, logged_at, *values in _rows(model, c, names, since):
+            start, before = offsets[run_id]
+            t = round(before + (logged_at - start).total_seconds(), 3)
+            for name, value in zip(names, values, strict=True):
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    s = series[name]
+                    s["step"].append(step)
+                    s["time"].append(t)
+                    s["value"].append(value)
+        out.update(series)
+    return {m: out[m] for m in metrics if m in out}
+
+
+def thin(points: dict[str, list], max_points: int = MAX_POINTS) -> dict[str, list]:
+    keep = comparison.downsample(points["value"], max_points)
+    if len(keep) == len(points["value"]):
+        return points
+    return {key: [column[i] for i in keep] for key, column in points.items()}
+
+
+def compare_series(
+    *,
+    compared: list[ComparedRun],
+    metrics: list[str],
+    since: int = -1,
+    max_points: int = MAX_POINTS,
+) -> dict:
+    """The data endpoint's answer: per metric, its direction and one curve per run."""
+    catalog = metric_catalog(compared=compared)
+    metrics = [m for m in metrics if m in catalog]
+    per_run = {
+        c.pk: run_series(c=c, metrics=metrics, catalog=catalog, since=since) for c in compared
+    }
+    return {
+        "runs": [{"id": c.pk, "label": c.legend, "color": c.color} for c in compared],
+        "metrics": [
+            {
+                "name": m,
+                "direction": comparison.metric_direction(m),
+                "series": [
+                    {"run": c.pk, **thin(per_run[c.pk].get(m, _empty()), max_points)}
+                    for c in compared
+                ],
+            }
+            for m in metrics
+        ],
+        "last_step": last_steps(compared=compared),
+        "active": any(not c.run.is_final for c in compared),
+    }
+
+
+def _empty() -> dict[str, list]:
+    return {"step": [], "time": [], "value": []}
+
+
+def last_steps(*, compared: list[ComparedRun]) -> dict[int, int]:
+    """run id -> the last step its joined curve reaches (0 before any metric)."""
+    ids = _all_ids(compared)
+    maxima = dict(
+        MetricRow.objects.filter(run_id__in=ids)
+        .values("run_id")
+        .annotate(m=Max("step"))
+        .values_list("run_id", "m")
+    )
+    out = {}
+    for c in compared:
+        last = 0
+        for i, run in enumerate(c.chain):
+            m = maxima.get(run.pk)
+            if m is None:
+                continue
+            if i + 1 < len(c.chain):
+                m = min(m, c.chain[i + 1].start_step)
+            last = max(last, m)
+        out[c.pk] = last
+    return out
+
+
+def values_at_step(
+    *, compared: list[ComparedRun], metrics: list[str], catalog: dict[str, str], step: int
+) -> list[dict]:
+    """The value-at-step table: per metric, each run's value at `step` (or its latest before),
+    with the best marked by the metric's direction."""
+    cells: dict[str, list] = {m: [] for m in metrics}
+    for c in compared:
+        found = _latest_values(c, metrics, catalog, step)
+        for m in metrics:
+            cells[m].append(found.get(m))
+    rows = []
+    for m in metrics:
+        direction = comparison.metric_direction(m)
+        values = [cell[1] if cell else None for cell in cells[m]]
+        best = set(comparison.best_index(values, direction) if len(compared) > 1 else [])
+        rows.append(
+            {
+                "metric": m,
+                "direction": direction,
+                "direction_words": comparison.DIRECTION_WORDS[direction],
+                "cells": [
+                    {
+                        "step": cell[0] if cell else None,
+                        "value": v,
+                        "text": comparison.format_value(v),
+                        "best": i in best,
+                    }
+                    for i, (cell, v) in enumerate(zip(cells[m], values, strict=True))
+                ],
+            }
+        )
+    return rows
+
+
+def _latest_values(c: ComparedRun, metrics: list[str], catalog: dict[str, str], step: int):
+    """metric -> (step, value) of the latest point at or before `step` (within 200 rows back)."""
+    found: dict[str, tuple[int, float]] = {}
+    for model, source in ((MetricRow, "train"), (EvalRow, "eval")):
+        names = [m for m in metrics if catalog.get(m) == source]
+        if not names:
+            continue
+        keys = {f"m{i}": KeyTransform(name, "values") for i, name in enumerate(names)}
+        rows = (
+            model.objects.filter(_lineage_filter(c.chain), step__lte=step)
+            .annotate(**keys)
+            .order_by("-step", "-run_id")
+            .values_list("step", *keys)[:200]
+        )
+        for row_step, *values in rows:
+            for name, value in zip(names, values, strict=True):
+                if name not in found and isinstance(value, int | float):
+                    found[name] = (row_step, value)
+            if len(found) == len(metrics):
+                break
+    return found
