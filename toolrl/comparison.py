@@ -197,7 +197,8 @@ def config_rows(configs: Sequence[dict[str, str]]) -> list[tuple[str, list[str],
 
 # Fields that name a run rather than describe how it trains.
 _NOT_IN_LABELS = {"name"}
-_SHORT = {"grpo.learning_rate": "lr", "reward.name": "reward"}
+# Short legend names, in the order the legend lists them.
+_SHORT = {"reward.name": "reward", "grpo.learning_rate": "lr"}
 
 
 def _short_names(keys: list[str]) -> dict[str, str]:

@@ -106,7 +106,7 @@ def seed_run(
     MetricRow.objects.bulk_update(objs, ["logged_at"], batch_size=500)
     for s in range(first, steps + 1):
         if eval_every and s % eval_every == 0:
-            accuracy = min(1.0, 0.1 + lift * s / 200)
+            accuracy = round(min(1.0, 0.1 + lift * s / 200), 4)
             ingest.eval_write(
                 run_id=run.pk,
                 step=s,

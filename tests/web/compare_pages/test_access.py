@@ -23,8 +23,8 @@ def test_access(client_for, two_runs, request, name, who, status):
 
 
 def test_outsider_mixing_in_a_foreign_run_gets_404(client_for, two_runs, outsider):
-    from toolrl_web.projects.services import project_create
     from tests.web.compare_pages.helpers import seed_run
+    from toolrl_web.projects.services import project_create
 
     own = project_create(owner=outsider, name="Own project", description="")
     mine = seed_run(project=own, user=outsider, name="mine", steps=3)
