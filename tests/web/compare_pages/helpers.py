@@ -7,11 +7,12 @@ import math
 import random
 from datetime import datetime, timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from tests.conftest import tiny_run_config
 from toolrl_web.runs import ingest, services
-from toolrl_web.runs.models import MetricRow, Run, RunStatus
+from toolrl_web.runs.models import EvalRow, MetricRow, Run, RunStatus
 
 # Keys TRL and our callbacks log every step besides the curves below, so rows are as wide as
 # a real run's (the compare page must read only the requested keys out of them).
@@ -112,5 +113,8 @@ def seed_run(
                 step=s,
                 values={"eval/exact_call_accuracy": accuracy, "eval/format_rate": 0.9},
             )
+    EvalRow.objects.filter(run=run).update(
+        logged_at=start + (F("step") - start_step) * timedelta(seconds=seconds_per_step)
+    )
     run.refresh_from_db()
     return run

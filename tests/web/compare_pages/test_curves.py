@@ -161,3 +161,10 @@ def test_configuration_diff_includes_the_reward_and_marks_differences(client_for
     assert 'class="table diff"' in body
     only = client.get(f"{reverse('compare')}?runs={a.pk},{b.pk}&diff=only").content.decode()
     assert 'class="table diff diff-only"' in only  # same rows hidden, also without JavaScript
+
+
+def test_evaluation_points_have_wall_time_on_the_same_clock(client_for, project, owner):
+    a = seed_run(project=project, user=owner, name="a", steps=20, eval_every=10, seconds_per_step=5)
+    b = seed_run(project=project, user=owner, name="b", steps=20, seconds_per_step=5)
+    data = _data(client_for(owner), [a, b], metrics="eval/exact_call_accuracy")
+    assert _curve(data, "eval/exact_call_accuracy", a)["time"] == [50.0, 100.0]
