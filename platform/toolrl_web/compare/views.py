@@ -26,9 +26,17 @@ def _selection(request):
     return selectors.compared_runs(runs=runs)
 
 
-def _metrics(request, compared) -> tuple[dict[str, str], list[str]]:
+def _metrics(request, compared) -> tuple[list[str], list[str]]:
+    """(every metric the runs logged, those to show): the page lists the first to pick from."""
     catalog = series.metric_catalog(compared=compared)
     return catalog, series.chosen_metrics(request.GET.getlist("metrics"), catalog)
+
+
+def _asked_metrics(request, compared) -> list[str]:
+    """The endpoints read the metrics the URL names without listing every metric first (that
+    scan of every row's keys is the page's cost, not each poll's); defaults when none named."""
+    asked = series.asked_metrics(request.GET.getlist("metrics"))
+    return asked or _metrics(request, compared)[1]
 
 
 def _int(request, name: str, default: int | None) -> int | None:
@@ -95,9 +103,7 @@ def compare_page(request):
         "last_steps": [(c, last[c.pk]) for c in compared],
         "uneven": len(set(last.values())) > 1,
         "step": step,
-        "value_rows": series.values_at_step(
-            compared=compared, metrics=metrics, catalog=catalog, step=step
-        ),
+        "value_rows": series.values_at_step(compared=compared, metrics=metrics, step=step),
         "diff_rows": selectors.config_diff(compared=compared),
         "diff_only": request.GET.get("diff") == "only",
         "smoothing": _smoothing(request),
@@ -129,12 +135,12 @@ def compare_table(request):
     """The value-at-step table alone (htmx swaps it when the step changes)."""
     try:
         compared = _selection(request)
-        catalog, metrics = _metrics(request, compared)
+        metrics = _asked_metrics(request, compared)
         last = series.last_steps(compared=compared)
         step = _int(request, "step", min(last.values()))
     except selectors.SelectionError as exc:
         return HttpResponseBadRequest(str(exc))
-    rows = series.values_at_step(compared=compared, metrics=metrics, catalog=catalog, step=step)
+    rows = series.values_at_step(compared=compared, metrics=metrics, step=step)
     context = {"compared": compared, "value_rows": rows, "step": step}
     return render(request, "compare/_value_table.html", context)
 
@@ -144,7 +150,7 @@ def compare_data(request):
     """JSON for the charts: only the requested metrics, points after `since`, downsampled."""
     try:
         compared = _selection(request)
-        catalog, metrics = _metrics(request, compared)
+        metrics = _asked_metrics(request, compared)
         since = _int(request, "since", -1)
     except selectors.SelectionError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
@@ -157,14 +163,14 @@ def compare_csv(request):
     """Every point of the compared series (not downsampled), one row per run and step."""
     try:
         compared = _selection(request)
-        catalog, metrics = _metrics(request, compared)
+        metrics = _asked_metrics(request, compared)
     except selectors.SelectionError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["run_id", "run", "step", "wall_time_seconds", *metrics])
     for c in compared:
-        curves = series.run_series(c=c, metrics=metrics, catalog=catalog)
+        curves = series.run_series(c=c, metrics=metrics)
         rows: dict[int, list] = {}
         for col, m in enumerate(metrics):
             points = curves.get(m, {"step": [], "time": [], "value": []})

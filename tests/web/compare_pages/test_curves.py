@@ -94,10 +94,7 @@ def test_best_value_per_row_follows_the_metric_direction(project, owner):
     a = seed_run(project=project, user=owner, name="a", steps=5, seed=1)
     b = seed_run(project=project, user=owner, name="b", steps=5, seed=2)
     compared = selectors.compared_runs(runs=[a, b])
-    catalog = series.metric_catalog(compared=compared)
-    rows = series.values_at_step(
-        compared=compared, metrics=["reward", "kl", "entropy"], catalog=catalog, step=5
-    )
+    rows = series.values_at_step(compared=compared, metrics=["reward", "kl", "entropy"], step=5)
     values = {r.pk: MetricRow.objects.get(run=r, step=5).values for r in (a, b)}
     by_metric = {row["metric"]: row for row in rows}
     for metric, pick in (("reward", max), ("kl", min)):
@@ -168,3 +165,17 @@ def test_evaluation_points_have_wall_time_on_the_same_clock(client_for, project,
     b = seed_run(project=project, user=owner, name="b", steps=20, seconds_per_step=5)
     data = _data(client_for(owner), [a, b], metrics="eval/exact_call_accuracy")
     assert _curve(data, "eval/exact_call_accuracy", a)["time"] == [50.0, 100.0]
+
+
+def test_values_that_are_not_numbers_are_skipped(client_for, two_runs, owner):
+    a, b = two_runs
+    MetricRow.objects.filter(run=a, step=3).update(values={"reward": "n/a", "kl": None})
+    MetricRow.objects.filter(run=a, step=4).update(values={"reward": {"nested": 1}, "kl": True})
+    data = _data(client_for(owner), two_runs, metrics="reward,kl")
+    for metric in ("reward", "kl"):
+        steps = _curve(data, metric, a)["step"]
+        assert 3 not in steps and 4 not in steps and 5 in steps
+    table = client_for(owner).get(
+        f"{reverse('compare-table')}?runs={a.pk},{b.pk}&metrics=reward&step=4"
+    )
+    assert table.status_code == 200 and "@2" in table.content.decode()
