@@ -139,5 +139,8 @@
     history.replaceState(null, "", u);
   });
 
+  // The metric picker arrives by htmx when opened: give its form the current settings.
+  document.body.addEventListener("htmx:afterSwap", remember);
+
   load();
 })();

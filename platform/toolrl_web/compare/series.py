@@ -12,13 +12,12 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, FloatField, Func, Max, Value
+from django.db.models import F, FloatField, Func, Max, Q, Value
 from django.db.models.fields.json import KeyTransform
 
 from toolrl import comparison
 from toolrl_web.compare.selectors import ComparedRun
 from toolrl_web.runs.models import EvalRow, MetricRow, Run
-from toolrl_web.runs.selectors import _lineage_filter
 
 # TRL's end-of-training summary arrives with the last step: one point each, not a curve.
 SUMMARY_KEYS = {
@@ -130,10 +129,32 @@ def asked_metrics(raw: list[str]) -> list[str]:
     return list(dict.fromkeys(asked))[:MAX_METRICS]
 
 
-def chosen_metrics(raw: list[str], catalog: list[str]) -> list[str]:
-    """The asked metrics the runs have; the defaults the runs have when none are asked."""
+def latest_keys(*, compared: list[ComparedRun]) -> set[str]:
+    """Metric names in each run's latest metric row and in its evaluations: enough to choose
+    the default metrics without reading every row's keys (`metric_catalog` does that)."""
+    ids = _all_ids(compared)
+    rows = MetricRow.objects.filter(run_id__in=ids)
+    if connection.vendor == "postgresql":
+        latest = (
+            rows.order_by("run_id", "-step").distinct("run_id").values_list("values", flat=True)
+        )
+    else:
+        latest = [
+            rows.filter(run_id=pk).order_by("-step").values_list("values", flat=True).first() or {}
+            for pk in ids
+        ]
+    keys = {k for values in latest for k in values}
+    return keys | _keys(EvalRow, ids)
+
+
+def chosen_metrics(raw: list[str], *, compared: list[ComparedRun]) -> list[str]:
+    """The metrics the URL names (a name no run logged gets an empty chart), or the default
+    metrics the runs have."""
     asked = asked_metrics(raw)
-    return [m for m in asked or DEFAULT_METRICS if m in catalog]
+    if asked:
+        return asked
+    have = latest_keys(compared=compared)
+    return [m for m in DEFAULT_METRICS if m in have]
 
 
 def _start(run: Run) -> datetime:
@@ -157,41 +178,58 @@ def _offsets(chain: list[Run]) -> dict[int, tuple[datetime, float]]:
     return offsets
 
 
-def _rows(model, c: ComparedRun, names: list[str], since: int):
+def _members(compared: list[ComparedRun]) -> dict[int, list[tuple[int, int | None]]]:
+    """run id -> [(compared run id, last step of it that counts)]: a continuation's parent
+    counts up to the step the continuation restarted from (the runs app's lineage rule). One
+    run can belong to two compared runs (a parent compared with its own continuation)."""
+    members: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+    for c in compared:
+        for i, run in enumerate(c.chain):
+            cutoff = c.chain[i + 1].start_step if i + 1 < len(c.chain) else None
+            members[run.pk].append((c.pk, cutoff))
+    return members
+
+
+def _owners(members, run_id: int, step: int):
+    return [pk for pk, cutoff in members[run_id] if cutoff is None or step <= cutoff]
+
+
+def _rows(model, ids: list[int], names: list[str], **filters):
+    """(run id, step, logged_at, value per name) of every lineage member: one query for all."""
     keys = {f"m{i}": JsonNumber(name) for i, name in enumerate(names)}
     return (
-        model.objects.filter(_lineage_filter(c.chain), step__gt=since)
+        model.objects.filter(run_id__in=ids, **filters)
         .annotate(**keys)
-        .order_by("step", "run_id")
         .values_list("run_id", "step", "logged_at", *keys)
     )
 
 
-def run_series(
-    *, c: ComparedRun, metrics: list[str], since: int = -1
-) -> dict[str, dict[str, list]]:
-    """metric -> {"step": [...], "time": [...] (seconds since the run's start), "value": [...]}.
+def many_series(
+    *, compared: list[ComparedRun], metrics: list[str], since: int = -1
+) -> dict[int, dict[str, dict[str, list]]]:
+    """compared run id -> metric -> {"step", "time" (seconds since the run's start), "value"}.
 
-    Steps where a metric is missing (or NaN, stored as null) have no point.
+    Steps where a metric is missing, null (NaN) or not a number have no point.
     """
-    offsets = _offsets(c.chain)
-    out: dict[str, dict[str, list]] = {}
+    members, ids = _members(compared), _all_ids(compared)
+    offsets = {c.pk: _offsets(c.chain) for c in compared}
+    out = {c.pk: {m: _empty() for m in metrics} for c in compared}
     for model, source in ((MetricRow, "train"), (EvalRow, "eval")):
         names = [m for m in metrics if source_of(m) == source]
         if not names:
             continue
-        series = {name: {"step": [], "time": [], "value": []} for name in names}
-        for run_id, step, logged_at, *values in _rows(model, c, names, since):
-            start, before = offsets[run_id]
-            t = round(before + (logged_at - start).total_seconds(), 3)
-            for name, value in zip(names, values, strict=True):
-                if _number(value) is not None:
-                    s = series[name]
-                    s["step"].append(step)
-                    s["time"].append(t)
-                    s["value"].append(value)
-        out.update(series)
-    return {m: out[m] for m in metrics if m in out}
+        rows = _rows(model, ids, names, step__gt=since).order_by("step", "run_id")
+        for run_id, step, logged_at, *values in rows:
+            for pk in _owners(members, run_id, step):
+                start, before = offsets[pk][run_id]
+                t = round(before + (logged_at - start).total_seconds(), 3)
+                for name, value in zip(names, values, strict=True):
+                    if _number(value) is not None:
+                        points = out[pk][name]
+                        points["step"].append(step)
+                        points["time"].append(t)
+                        points["value"].append(value)
+    return out
 
 
 def thin(points: dict[str, list], max_points: int = MAX_POINTS) -> dict[str, list]:
@@ -209,17 +247,14 @@ def compare_series(
     max_points: int = MAX_POINTS,
 ) -> dict:
     """The data endpoint's answer: per metric, its direction and one curve per run."""
-    per_run = {c.pk: run_series(c=c, metrics=metrics, since=since) for c in compared}
+    per_run = many_series(compared=compared, metrics=metrics, since=since)
     return {
         "runs": [{"id": c.pk, "label": c.legend, "color": c.color} for c in compared],
         "metrics": [
             {
                 "name": m,
                 "direction": comparison.metric_direction(m),
-                "series": [
-                    {"run": c.pk, **thin(per_run[c.pk].get(m, _empty()), max_points)}
-                    for c in compared
-                ],
+                "series": [{"run": c.pk, **thin(per_run[c.pk][m], max_points)} for c in compared],
             }
             for m in metrics
         ],
@@ -258,15 +293,12 @@ def last_steps(*, compared: list[ComparedRun]) -> dict[int, int]:
 def values_at_step(*, compared: list[ComparedRun], metrics: list[str], step: int) -> list[dict]:
     """The value-at-step table: per metric, each run's value at `step` (or its latest before),
     with the best marked by the metric's direction."""
-    cells: dict[str, list] = {m: [] for m in metrics}
-    for c in compared:
-        found = _latest_values(c, metrics, step)
-        for m in metrics:
-            cells[m].append(found.get(m))
+    found = _latest_values(compared, metrics, step)
     rows = []
     for m in metrics:
         direction = comparison.metric_direction(m)
-        values = [cell[1] if cell else None for cell in cells[m]]
+        cells = [found.get((c.pk, m)) for c in compared]
+        values = [cell[1] if cell else None for cell in cells]
         best = set(comparison.best_index(values, direction) if len(compared) > 1 else [])
         rows.append(
             {
@@ -280,31 +312,48 @@ def values_at_step(*, compared: list[ComparedRun], metrics: list[str], step: int
                         "text": comparison.format_value(v),
                         "best": i in best,
                     }
-                    for i, (cell, v) in enumerate(zip(cells[m], values, strict=True))
+                    for i, (cell, v) in enumerate(zip(cells, values, strict=True))
                 ],
             }
         )
     return rows
 
 
-def _latest_values(c: ComparedRun, metrics: list[str], step: int):
-    """metric -> (step, value) of the latest point at or before `step` (within 200 rows back)."""
-    found: dict[str, tuple[int, float]] = {}
+LOOK_BACK = 50  # steps read first for the value at a step; a metric not among them is searched
+
+
+def _latest_values(compared: list[ComparedRun], metrics: list[str], step: int):
+    """(compared run id, metric) -> (step, value) of the latest point at or before `step`.
+
+    One query per source over the last LOOK_BACK steps of every run; a second, unbounded one
+    only when some run has a metric but not in that window (sparse evaluations, say).
+    """
+    members, ids = _members(compared), _all_ids(compared)
+    found: dict[tuple[int, str], tuple[int, float]] = {}
     for model, source in ((MetricRow, "train"), (EvalRow, "eval")):
         names = [m for m in metrics if source_of(m) == source]
         if not names:
             continue
-        keys = {f"m{i}": JsonNumber(name) for i, name in enumerate(names)}
-        rows = (
-            model.objects.filter(_lineage_filter(c.chain), step__lte=step)
-            .annotate(**keys)
-            .order_by("-step", "-run_id")
-            .values_list("step", *keys)[:200]
-        )
-        for row_step, *values in rows:
-            for name, value in zip(names, values, strict=True):
-                if name not in found and _number(value) is not None:
-                    found[name] = (row_step, value)
-            if len(found) == len(metrics):
+        window = {"step__lte": step, "step__gt": step - LOOK_BACK}
+        for filters in (window, {"step__lte": step}):
+            rows = _rows(model, ids, names, **filters).order_by("-step", "-run_id")
+            for run_id, row_step, _, *values in rows:
+                for pk in _owners(members, run_id, row_step):
+                    for name, value in zip(names, values, strict=True):
+                        if (pk, name) not in found and _number(value) is not None:
+                            found[(pk, name)] = (row_step, value)
+            wanted = len(compared) * len(names)
+            if sum(1 for key in found if key[1] in names) == wanted or filters is not window:
+                break
+            if not _has_older(model, ids, names, step - LOOK_BACK):
                 break
     return found
+
+
+def _has_older(model, ids: list[int], names: list[str], below: int) -> bool:
+    """Whether any of the metrics has a value before the window (else no second query)."""
+    query = model.objects.filter(run_id__in=ids, step__lte=below)
+    has_key = Q()
+    for name in names:
+        has_key |= Q(values__has_key=name)
+    return query.filter(has_key).exists()

@@ -26,17 +26,10 @@ def _selection(request):
     return selectors.compared_runs(runs=runs)
 
 
-def _metrics(request, compared) -> tuple[list[str], list[str]]:
-    """(every metric the runs logged, those to show): the page lists the first to pick from."""
-    catalog = series.metric_catalog(compared=compared)
-    return catalog, series.chosen_metrics(request.GET.getlist("metrics"), catalog)
-
-
-def _asked_metrics(request, compared) -> list[str]:
-    """The endpoints read the metrics the URL names without listing every metric first (that
-    scan of every row's keys is the page's cost, not each poll's); defaults when none named."""
-    asked = series.asked_metrics(request.GET.getlist("metrics"))
-    return asked or _metrics(request, compared)[1]
+def _metrics(request, compared) -> list[str]:
+    """The metrics the URL names, or the defaults the runs have. Listing every metric the runs
+    logged reads every row's keys, so only the metric picker does it (`compare_metrics`)."""
+    return series.chosen_metrics(request.GET.getlist("metrics"), compared=compared)
 
 
 def _int(request, name: str, default: int | None) -> int | None:
@@ -86,7 +79,7 @@ def compare_page(request):
         return render(request, "compare/compare_page.html", _picker(request, []))
     try:
         compared = _selection(request)
-        catalog, metrics = _metrics(request, compared)
+        metrics = _metrics(request, compared)
         last = series.last_steps(compared=compared)
         step = _int(request, "step", min(last.values()))
     except selectors.SelectionError as exc:
@@ -96,7 +89,6 @@ def compare_page(request):
         **_picker(request, [c.pk for c in compared]),
         "compared": compared,
         "project": compared[0].run.project,
-        "groups": series.metric_groups(catalog),
         "metrics": metrics,
         "metrics_param": ",".join(metrics),
         "runs_param": ",".join(str(c.pk) for c in compared),
@@ -131,11 +123,31 @@ def _smoothing(request) -> float:
 
 
 @require_GET
+def compare_metrics(request):
+    """The metric picker: every metric the runs logged, grouped (htmx loads it when opened)."""
+    try:
+        compared = _selection(request)
+    except selectors.SelectionError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain")
+    catalog = series.metric_catalog(compared=compared)
+    context = {
+        "compared": compared,
+        "runs_param": ",".join(str(c.pk) for c in compared),
+        "groups": series.metric_groups(catalog),
+        "metrics": _metrics(request, compared),
+        "smoothing": _smoothing(request),
+        "x_axis": "time" if request.GET.get("x") == "time" else "step",
+    }
+    template = "compare/_metric_picker.html" if request.htmx else "compare/metric_picker.html"
+    return render(request, template, context)
+
+
+@require_GET
 def compare_table(request):
     """The value-at-step table alone (htmx swaps it when the step changes)."""
     try:
         compared = _selection(request)
-        metrics = _asked_metrics(request, compared)
+        metrics = _metrics(request, compared)
         last = series.last_steps(compared=compared)
         step = _int(request, "step", min(last.values()))
     except selectors.SelectionError as exc:
@@ -150,7 +162,7 @@ def compare_data(request):
     """JSON for the charts: only the requested metrics, points after `since`, downsampled."""
     try:
         compared = _selection(request)
-        metrics = _asked_metrics(request, compared)
+        metrics = _metrics(request, compared)
         since = _int(request, "since", -1)
     except selectors.SelectionError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
@@ -163,14 +175,15 @@ def compare_csv(request):
     """Every point of the compared series (not downsampled), one row per run and step."""
     try:
         compared = _selection(request)
-        metrics = _asked_metrics(request, compared)
+        metrics = _metrics(request, compared)
     except selectors.SelectionError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["run_id", "run", "step", "wall_time_seconds", *metrics])
+    per_run = series.many_series(compared=compared, metrics=metrics)
     for c in compared:
-        curves = series.run_series(c=c, metrics=metrics)
+        curves = per_run[c.pk]
         rows: dict[int, list] = {}
         for col, m in enumerate(metrics):
             points = curves.get(m, {"step": [], "time": [], "value": []})

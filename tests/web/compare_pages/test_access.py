@@ -7,7 +7,7 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-URLS = ("compare", "compare-table", "compare-data", "compare-csv")
+URLS = ("compare", "compare-metrics", "compare-table", "compare-data", "compare-csv")
 
 
 @pytest.mark.parametrize("name", URLS)

@@ -34,7 +34,10 @@ def _smoothed(page, metric: str, run_index: int) -> list[float]:
     )
 
 
-def test_compare_two_runs_in_the_browser(live_server, project, owner, browser_page):
+@pytest.fixture
+def seeded(project, owner):
+    """Seeded before the browser starts: ORM calls after Playwright starts open a second
+    database connection that Django never closes."""
     a = seed_run(
         project=project,
         user=owner,
@@ -60,6 +63,11 @@ def test_compare_two_runs_in_the_browser(live_server, project, owner, browser_pa
         seconds_per_step=30,
     )
     seed_run(project=project, user=owner, name="not chosen", steps=5)
+    return a, b
+
+
+def test_compare_two_runs_in_the_browser(live_server, seeded, browser_page):
+    a, b = seeded
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -85,3 +85,25 @@ def test_page_shows_legend_by_difference_curves_and_table(client_for, two_runs, 
     assert 'data-metric="reward"' in body and 'data-metric="kl"' in body
     assert 'id="compare-config"' in body  # the charts' settings for compare.js
     assert "vendor/plotly.min.js" in body
+
+
+def test_metric_picker_lists_every_metric_logged_even_rare_ones(client_for, two_runs, owner):
+    from toolrl_web.runs.models import MetricRow
+
+    a, b = two_runs
+    # An error category logged at one step only (categories appear when they happen).
+    row = MetricRow.objects.get(run=a, step=7)
+    MetricRow.objects.filter(pk=row.pk).update(values={**row.values, "errors/wrong_name": 0.25})
+    client = client_for(owner)
+    url = f"{reverse('compare-metrics')}?runs={a.pk},{b.pk}&metrics=reward"
+    partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in partial
+    assert 'value="errors/wrong_name"' in partial and "<legend>Rollouts</legend>" in partial
+    assert 'value="reward" checked' in partial and 'value="kl">' in partial
+    page = client.get(url).content.decode()  # without htmx: a page of its own
+    assert "<html" in page and 'value="errors/wrong_name"' in page
+    # The chosen rare metric gets its chart.
+    body = client.get(
+        f"{reverse('compare')}?runs={a.pk},{b.pk}&metrics=reward,errors/wrong_name"
+    ).content.decode()
+    assert 'data-metric="errors/wrong_name"' in body
