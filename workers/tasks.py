@@ -28,3 +28,11 @@ def dataset_validate(dataset_id: int, version: int) -> str:
     from toolrl_web.datasets.validation import dataset_validation_run
 
     return dataset_validation_run(dataset_id=int(dataset_id), version=int(version))
+
+
+@app.task(name="workers.tasks.lab_rescore", queue="cpu", ignore_result=True)
+def lab_rescore(job_id: int) -> str:
+    """Re-score a run's stored rollouts under another reward (the message carries the job id)."""
+    from toolrl_web.lab.services import rescore_job_run
+
+    return rescore_job_run(job_id=int(job_id))
