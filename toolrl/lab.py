@@ -35,10 +35,19 @@ def group_codes(steps: Sequence[int], groups: Sequence[int]) -> tuple[np.ndarray
     >>> codes.tolist(), keys.tolist()
     ([1, 0, 1], [[1, 0], [2, 0]])
     """
-    pairs = np.column_stack([np.asarray(steps, np.int64), np.asarray(groups, np.int64)])
-    if len(pairs) == 0:
+    step_a, group_a = np.asarray(steps, np.int64), np.asarray(groups, np.int64)
+    if len(step_a) == 0:
         return np.zeros(0, np.int64), np.zeros((0, 2), np.int64)
-    keys, codes = np.unique(pairs, axis=0, return_inverse=True)
+    # One integer per (step, group), in (step, group) order: a 1-D sort, not a row-wise one.
+    g0, s0 = int(group_a.min()), int(step_a.min())
+    width = int(group_a.max()) - g0 + 1
+    key = (step_a - s0) * width + (group_a - g0)
+    if len(key) > 1 and (key[1:] >= key[:-1]).all():  # stored in order: no sort needed
+        first = np.concatenate([[True], key[1:] != key[:-1]])
+        codes, uniq = np.cumsum(first) - 1, key[first]
+    else:
+        uniq, codes = np.unique(key, return_inverse=True)
+    keys = np.column_stack([uniq // width + s0, uniq % width + g0])
     return codes.reshape(-1), keys
 
 

@@ -79,9 +79,14 @@ class RescoreJob(models.Model):
 
 
 class RescoredRollout(models.Model):
-    """One rollout's scores under a job's reward (the rollout's own columns stay as they were)."""
+    """One rollout's scores under a job's reward (the rollout's own columns stay as they were).
 
-    id = models.BigAutoField(primary_key=True)
+    No advantage column: a group's advantages follow from its totals, and the one page that
+    shows them (the group view) has the whole group at hand.
+    """
+
+    # (job, rollout) is the key: no surrogate id and no second index to fill on a million rows.
+    pk = models.CompositePrimaryKey("job", "rollout_id")
     # No database constraint: a million rows arrive by COPY, and a per-row foreign-key trigger
     # would cost more than the scoring; rows go with their job (Django's cascade deletes them).
     job = models.ForeignKey(
@@ -92,9 +97,3 @@ class RescoredRollout(models.Model):
     format = models.FloatField(null=True)
     correctness = models.FloatField(null=True)
     length = models.FloatField(null=True)
-    advantage = models.FloatField(null=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["job", "rollout_id"], name="one_rescore_per_rollout")
-        ]

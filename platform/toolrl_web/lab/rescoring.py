@@ -2,8 +2,8 @@
 scorer, summarise with `toolrl.lab`, and write the new scores with COPY.
 
 Pages are read by keyset on the rollout id (no long transaction), so the progress written to the
-job row after each page is visible to the page polling it. The new scores are written in one
-transaction at the end, after the advantages (which need whole groups) are known.
+job row after each page is visible to the page polling it. Each page's new scores are written by
+COPY right after it is scored; if anything fails, the service deletes what was written.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 
-from toolrl.lab import compare_rewards, group_codes, grpo_advantages
+from toolrl.lab import compare_rewards
 from toolrl.rewards import RewardConfig, effective_ranges, effective_weights
 from toolrl.rewards.config import COMPONENTS
 from toolrl.rewards.parallel import score_many
@@ -25,9 +25,13 @@ from toolrl_web.lab.models import RescoreJob
 from toolrl_web.runs.models import Rollout
 
 PAGE = 100_000
+# A group's rollouts share one ground truth: sending it once per run of equal ones (NULL for the
+# repeats, filled in here) halves what travels and what Python has to build.
 _READ = (
-    'SELECT id, step, "group", completion, ground_truth, total, format, correctness, length, '
-    "advantage FROM runs_rollout WHERE run_id = %s AND id > %s{range} ORDER BY id LIMIT %s"
+    'SELECT id, step, "group", completion, CASE WHEN ground_truth = lag(ground_truth) OVER '
+    "(ORDER BY id) THEN NULL ELSE ground_truth END, total, format, correctness, length, "
+    "advantage FROM (SELECT * FROM runs_rollout WHERE run_id = %s AND id > %s{range} "
+    "ORDER BY id LIMIT %s) AS page ORDER BY id"
 )
 _OLD = ("total", "format", "correctness", "length")
 
@@ -104,12 +108,11 @@ def rescore(*, job: RescoreJob, workers: int = 2, page: int = PAGE) -> tuple[dic
         rollouts = rollouts.filter(step__lte=job.step_to)
     RescoreJob.objects.filter(pk=job.pk).update(rollouts_total=rollouts.count())
     parts: list[dict[str, np.ndarray]] = []
-    read_s = score_s = 0.0
+    read_s = score_s = write_s = 0.0
     t = time.perf_counter()
     for rows in _pages(job, page):
         ids, steps, groups, completions, gts, *old = zip(*rows, strict=True)
-        interned: dict[str, str] = {}  # one object per distinct ground truth: parsed once
-        gts = [interned.setdefault(g, g) for g in gts]
+        gts = _filled(gts)
         steps_a = np.array(steps, np.int64)
         read_s += time.perf_counter() - t
         t = time.perf_counter()
@@ -122,17 +125,17 @@ def rescore(*, job: RescoreJob, workers: int = 2, page: int = PAGE) -> tuple[dic
         }
         part |= {f"new_{n}": v for n, v in new.items()}
         parts.append(part)
+        read_s += time.perf_counter() - t
+        t = time.perf_counter()
+        _write(job.pk, part)
         done = sum(len(p["id"]) for p in parts)
         RescoreJob.objects.filter(pk=job.pk).update(rollouts_done=done)
-        read_s += time.perf_counter() - t
+        write_s += time.perf_counter() - t
         t = time.perf_counter()
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
     t = time.perf_counter()
     summary = _summary(cols, cfg)
     summary_s = time.perf_counter() - t
-    t = time.perf_counter()
-    _write(job.pk, cols)
-    write_s = time.perf_counter() - t
     timings = {
         "read": read_s,
         "score": score_s,
@@ -165,28 +168,31 @@ def _copy_num(values: np.ndarray) -> list[str]:
     return ["\\N" if v != v else repr(v) for v in values.tolist()]  # v != v: NaN
 
 
-def _write(job_id: int, cols: dict[str, np.ndarray]) -> None:
-    """Replace the job's stored scores with these, by COPY, in one transaction."""
-    from toolrl_web.lab.models import RescoredRollout
+def _filled(gts: tuple[str | None, ...]) -> list[str]:
+    """The ground truths with each NULL repeat replaced by the one before, as one object (the
+    scorer parses each distinct object once)."""
+    out, last = [], ""
+    for gt in gts:
+        if gt is not None:
+            last = gt
+        out.append(last)
+    return out
 
-    if not cols:
-        return
-    codes, _ = group_codes(cols["step"], cols["group"])
-    advantage = grpo_advantages(cols["new_total"], codes)
+
+def _write(job_id: int, part: dict[str, np.ndarray]) -> None:
+    """Append one page's new scores by COPY."""
     columns = [
-        [str(job_id)] * len(cols["id"]),
-        list(map(str, cols["id"].tolist())),
-        *(_copy_num(cols[f"new_{n}"]) for n in _OLD),
-        _copy_num(advantage),
+        [str(job_id)] * len(part["id"]),
+        list(map(str, part["id"].tolist())),
+        *(_copy_num(part[f"new_{n}"]) for n in _OLD),
     ]
     payload = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
-    with transaction.atomic():
-        RescoredRollout.objects.filter(job_id=job_id).delete()
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            copy_sql = (
-                "COPY lab_rescoredrollout (job_id, rollout_id, total, format, correctness, "
-                "length, advantage) FROM STDIN"
-            )
-            with cursor.cursor.copy(copy_sql) as copy:
-                copy.write(payload)
+    copy_sql = (
+        "COPY lab_rescoredrollout (job_id, rollout_id, total, format, correctness, length) "
+        "FROM STDIN"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Re-scores can be computed again: no need to wait for the WAL flush.
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        with cursor.cursor.copy(copy_sql) as copy:
+            copy.write(payload)

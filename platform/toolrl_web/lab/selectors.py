@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 from django.db.models import QuerySet
 from django.http import Http404
 
+from toolrl.lab import grpo_advantages
 from toolrl_web.lab.models import RescoredRollout, RescoreJob
 from toolrl_web.runs.models import Rollout
 
@@ -45,8 +47,13 @@ def rescore_group_rows(*, job: RescoreJob, step: int, group: int) -> list[dict]:
         r["rollout_id"]: r
         for r in RescoredRollout.objects.filter(
             job=job, rollout_id__in=[r["id"] for r in rollouts]
-        ).values("rollout_id", "total", "advantage", "format", "correctness", "length")
+        ).values("rollout_id", "total", "format", "correctness", "length")
     }
     rows = [{**r, "new": new.get(r["id"])} for r in rollouts]
+    scored = [r["new"] for r in rows if r["new"] is not None]
+    # The new advantages follow from the group's new totals, as GRPO would have computed them.
+    advantages = grpo_advantages([s["total"] for s in scored], np.zeros(len(scored), np.int64))
+    for s, advantage in zip(scored, advantages.tolist(), strict=True):
+        s["advantage"] = advantage
     rows.sort(key=lambda r: -((r["new"] or {}).get("total") or float("-inf")))
     return rows

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.urls import reverse
 
+from toolrl.lab import grpo_advantages
+from toolrl_web.lab import selectors
 from toolrl_web.lab.models import RescoredRollout, RescoreJob, RescoreStatus
 from toolrl_web.rewards.models import RewardConfiguration
 from toolrl_web.runs.models import Rollout
@@ -74,6 +77,7 @@ def test_a_rescore_runs_stores_scores_and_leaves_the_run_alone(
     assert set(rescored) == {r["id"] for r in before}
     exact = next(r for r in before if r["total"] == 4.0)  # format 1 + correctness 3 under toolrl
     assert rescored[exact["id"]].total == 2.0 and rescored[exact["id"]].correctness == 1.0
+    assert rescored[exact["id"]].length is None  # equal-max has no length component
 
     page = client_for(member).get(reverse("lab-job", args=[job.pk])).content.decode()
     assert "Groups whose ranking changes" in page and 'id="top-groups"' in page
@@ -82,6 +86,11 @@ def test_a_rescore_runs_stores_scores_and_leaves_the_run_alone(
         reverse("lab-group", args=[job.pk, first["step"], first["group"]])
     )
     assert group.status_code == 200 and "New advantage" in group.content.decode()
+    rows = selectors.rescore_group_rows(job=job, step=first["step"], group=first["group"])
+    new_totals = [r["new"]["total"] for r in rows]
+    expected = grpo_advantages(new_totals, np.zeros(len(rows), np.int64)).tolist()
+    assert [r["new"]["advantage"] for r in rows] == expected
+    assert new_totals == sorted(new_totals, reverse=True)
 
     # asking again for the same reward (here: the same numbers written in place) reuses the job
     with django_capture_on_commit_callbacks(execute=True):
