@@ -164,12 +164,15 @@ def main() -> int:
     print(f"re-scored {s['rollouts']:,} rollouts ({s['groups']:,} groups) under {args.reward}")
     print(
         f"scoring          : {t['score']:6.2f} s on {args.workers} processes "
-        f"({s['rollouts'] / t['score']:,.0f} rollouts/s; aim <= 10 s)"
+        f"({s['rollouts'] / t['score']:,.0f} rollouts/s; aim <= 10 s); CPU {t['score_cpu']:.2f} s "
+        f"= {t['score_cpu'] / args.workers:.2f} s per core"
     )
     print(
         f"whole task       : {wall:6.2f} s  (read {t['read']:.2f} s, score {t['score']:.2f} s, "
-        f"summary {t['summary']:.2f} s, write {t['write']:.2f} s)"
+        f"summary {t['summary']:.2f} s, write {t['write']:.2f} s); CPU {t['cpu']:.2f} s here "
+        "(PostgreSQL's own work not counted)"
     )
+    print(f"machine load     : {os.getloadavg()[0]:.1f} (1-minute average, {os.cpu_count()} cores)")
     print(
         f"second open      : {reopen_ms:6.1f} ms (same job found: {again.pk == job.pk and not created})"
     )

@@ -9,6 +9,7 @@ COPY right after it is scored; if anything fails, the service deletes what was w
 from __future__ import annotations
 
 import json
+import resource
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -97,7 +98,7 @@ def score_page(
 
 def rescore(*, job: RescoreJob, workers: int = 2, page: int = PAGE) -> tuple[dict, dict]:
     """Re-score the job's rollouts; returns (summary, timings in seconds)."""
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), _cpu()
     run = job.run
     cfg = RewardConfig.model_validate(job.config)
     max_steps = run.max_steps or (run.config.get("grpo") or {}).get("max_steps")
@@ -108,16 +109,17 @@ def rescore(*, job: RescoreJob, workers: int = 2, page: int = PAGE) -> tuple[dic
         rollouts = rollouts.filter(step__lte=job.step_to)
     RescoreJob.objects.filter(pk=job.pk).update(rollouts_total=rollouts.count())
     parts: list[dict[str, np.ndarray]] = []
-    read_s = score_s = write_s = 0.0
+    read_s = score_s = write_s = score_cpu = 0.0
     t = time.perf_counter()
     for rows in _pages(job, page):
         ids, steps, groups, completions, gts, *old = zip(*rows, strict=True)
         gts = _filled(gts)
         steps_a = np.array(steps, np.int64)
         read_s += time.perf_counter() - t
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _cpu()
         new = score_page(list(completions), gts, steps_a, cfg, max_steps, workers)
         score_s += time.perf_counter() - t
+        score_cpu += _cpu() - c
         t = time.perf_counter()
         part = {"id": np.array(ids, np.int64), "step": steps_a, "group": np.array(groups)}
         part |= {
@@ -142,6 +144,10 @@ def rescore(*, job: RescoreJob, workers: int = 2, page: int = PAGE) -> tuple[dic
         "summary": summary_s,
         "write": write_s,
         "total": time.perf_counter() - started,
+        # CPU seconds of this process and its scoring processes: on a machine shared with other
+        # work, wall time waits for cores, and these say what the task itself costs.
+        "score_cpu": score_cpu,
+        "cpu": _cpu() - started_cpu,
         "workers": workers,
     }
     return summary, {k: round(v, 3) for k, v in timings.items()}
@@ -166,6 +172,15 @@ def _summary(cols: dict[str, np.ndarray], cfg: RewardConfig) -> dict[str, Any]:
 
 def _copy_num(values: np.ndarray) -> list[str]:
     return ["\\N" if v != v else repr(v) for v in values.tolist()]  # v != v: NaN
+
+
+def _cpu() -> float:
+    """CPU seconds used by this process and its finished children (the scorer's workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _filled(gts: tuple[str | None, ...]) -> list[str]:
