@@ -11,11 +11,16 @@ def _preset_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in PRESETS]
 
 
+_step_input = forms.NumberInput(attrs={"style": "width: 8rem; display: inline-block"})
+
+
 class RescoreForm(forms.Form):
     """A step range and a reward: a saved configuration, a preset, or YAML/JSON edited here."""
 
-    step_from = forms.IntegerField(required=False, min_value=0, label="From step")
-    step_to = forms.IntegerField(required=False, min_value=0, label="To step")
+    step_from = forms.IntegerField(
+        required=False, min_value=0, label="From step", widget=_step_input
+    )
+    step_to = forms.IntegerField(required=False, min_value=0, label="To step", widget=_step_input)
     source = forms.ChoiceField(
         choices=RescoreJob.Source.choices,
         initial=RescoreJob.Source.PRESET,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -70,6 +71,15 @@ def lab_job(request, job_id: int):
             response["HX-Refresh"] = "true"
         return response
     return render(request, "lab/rescorejob_detail.html", context)
+
+
+@require_GET
+def lab_distributions(request, job_id: int):
+    """The histograms the job page charts (both rewards on shared bins), empty until finished."""
+    job = selectors.rescore_job_get_for_user(user=request.user, job_id=job_id)
+    return JsonResponse(
+        {"status": job.status, "distributions": job.summary.get("distributions", {})}
+    )
 
 
 @require_GET

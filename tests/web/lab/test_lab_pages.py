@@ -43,6 +43,7 @@ def test_every_lab_page_is_for_members_only(client_for, owner, member, outsider,
         reverse("lab-home", args=[job.run_id]),
         reverse("lab-job", args=[job.pk]),
         reverse("lab-group", args=[job.pk, 1, 0]),
+        reverse("lab-distributions", args=[job.pk]),
     ]
     for user, expected in ((owner, 200), (member, 200), (outsider, 404)):
         client = client_for(user)
@@ -81,6 +82,11 @@ def test_a_rescore_runs_stores_scores_and_leaves_the_run_alone(
 
     page = client_for(member).get(reverse("lab-job", args=[job.pk])).content.decode()
     assert "Groups whose ranking changes" in page and 'id="top-groups"' in page
+    charts = client_for(member).get(reverse("lab-distributions", args=[job.pk])).json()
+    assert (
+        charts["distributions"]["total"]["old"]["counts"]
+        == s["distributions"]["total"]["old"]["counts"]
+    )
     first = s["top_groups"][0]
     group = client_for(member).get(
         reverse("lab-group", args=[job.pk, first["step"], first["group"]])
@@ -157,3 +163,24 @@ def test_a_failed_rescore_says_why_and_keeps_nothing(
     assert not RescoredRollout.objects.filter(job=job).exists()
     page = client_for(owner).get(reverse("lab-job", args=[job.pk])).content.decode()
     assert "scorer exploded" in page
+
+
+@pytest.mark.parametrize("preset", ["dynamic", "two-stage", "toolrl"])
+def test_each_step_is_scored_with_its_own_schedule(preset):
+    from tests.web.lab.conftest import COMPLETIONS, GT
+    from toolrl.rewards import RewardConfig, score
+    from toolrl_web.lab.rescoring import score_page
+
+    cfg = RewardConfig.preset(preset)
+    steps = np.array([0, 10, 29, 30, 31, 100] * 4)
+    completions = [c for c in COMPLETIONS[GT] for _ in range(6)]
+    got = score_page(completions, [GT] * len(completions), steps, cfg, 100, workers=2)
+    expected = [score(c, GT, cfg, s, 100).total for c, s in zip(completions, steps, strict=True)]
+    assert got["total"].tolist() == expected
+
+
+def test_a_duplicate_message_does_nothing(client_for, owner, job):
+    from toolrl_web.lab.services import rescore_job_run
+
+    assert rescore_job_run(job_id=job.pk) == "skipped"
+    assert RescoredRollout.objects.filter(job=job).count() == job.rollouts_total
