@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import socket
 
@@ -38,3 +40,30 @@ def evaluation_run(evaluation_id: int) -> str:
     return supervise_evaluation(
         int(evaluation_id), worker_host=evaluation_run.request.hostname or ""
     )
+
+
+@app.task(name="workers.tasks.lab_rescore", queue="cpu", ignore_result=True)
+def lab_rescore(job_id: int) -> str:
+    """Re-score a run's stored rollouts under another reward (the message carries the job id)."""
+    from toolrl_web.lab.services import rescore_job_run
+
+    with _may_fork():
+        return rescore_job_run(job_id=int(job_id))
+
+
+@contextlib.contextmanager
+def _may_fork():
+    """Let this pool process start the reward scorer's worker processes.
+
+    Celery's prefork children are daemonic, and `multiprocessing` refuses children to a daemon
+    (so that none outlive it). `score_many` closes its pool before returning, so nothing does;
+    the flag is restored afterwards.
+    """
+    config = multiprocessing.current_process()._config  # noqa: SLF001
+    daemon = config.get("daemon")
+    config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
