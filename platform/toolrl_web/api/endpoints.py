@@ -181,24 +181,8 @@ def run_evaluations(request, run_id: int, since: int = -1):
     return _curve(run, selectors.run_eval_rows(run=run, since_step=since), status, since)
 
 
-class RolloutQuery(schemas.Schema):
-    step: int | None = None
-    min_total: float | None = None
-    max_total: float | None = None
-    component: str | None = None
-    min: float | None = None
-    max: float | None = None
-    error_category: str | None = None
-    truncated: bool | None = None
-    equal_groups: bool | None = None
-    prompt_id: str | None = None
-    q: str | None = None
-    after: int | None = None
-    limit: int = selectors.ROLLOUT_PAGE
-
-
 @api.get("/runs/{run_id}/rollouts", response=schemas.RolloutPageOut, tags=["runs"])
-def run_rollouts(request, run_id: int, query: Query[RolloutQuery]):
+def run_rollouts(request, run_id: int, query: Query[schemas.RolloutQuery]):
     """The rollout browser's filters, paged by keyset: pass `next_after` back as `after`."""
     run = run_selectors.run_get_for_user(user=request.auth, run_id=run_id)
     params = query.dict()

@@ -147,3 +147,27 @@ class RewardConfigurationOut(Schema):
 
 class RewardConfigurationDetailOut(RewardConfigurationOut):
     config: dict[str, Any]
+
+
+class RolloutQuery(Schema):
+    """The rollout browser's filters; every one given must hold."""
+
+    step: int | None = Field(None, description="Only this training step.")
+    min_total: float | None = Field(None, description="Total reward at least this.")
+    max_total: float | None = Field(None, description="Total reward at most this.")
+    component: str | None = Field(
+        None, description="Reward component `min`/`max` apply to (default: total)."
+    )
+    min: float | None = Field(None, description="The component at least this.")
+    max: float | None = Field(None, description="The component at most this.")
+    error_category: str | None = Field(None, description="Failure label, e.g. invalid_json.")
+    truncated: bool | None = Field(None, description="Cut at the completion length.")
+    equal_groups: bool | None = Field(
+        None,
+        description="true: only groups whose completions all scored the same (no learning "
+        "signal); false: only groups with a signal.",
+    )
+    prompt_id: str | None = Field(None, description="Only this prompt's completions.")
+    q: str | None = Field(None, description="Text in the completion.")
+    after: int | None = Field(None, description="`next_after` of the previous page.")
+    limit: int = Field(50, ge=1, le=500, description="Rollouts per page.")
