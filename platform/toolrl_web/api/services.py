@@ -115,13 +115,26 @@ def _form_errors(form) -> ValidationError:
     return ValidationError({field: list(messages) for field, messages in form.errors.items()})
 
 
+def _named(message: str) -> tuple[str, str]:
+    """The configuration field a run_create message is about, and the message.
+
+    Field checks read `grpo.learning_rate: ...`; checks across fields come as
+    `config: Value error, grpo.generation_batch_size: ...` and name their field inside."""
+    field, sep, rest = message.partition(": ")
+    if not sep or " " in field:
+        return "overrides", message
+    if field != "config":
+        return field, message
+    rest = rest.removeprefix("Value error, ")
+    inner, sep, _ = rest.partition(": ")
+    return (inner if sep and " " not in inner else "overrides"), rest
+
+
 def _config_errors(exc: ValidationError) -> ValidationError:
-    """run_create's `config` messages read `grpo.learning_rate: ...`: name that field."""
     errors: dict[str, list[str]] = {}
     for message in exc.message_dict.get("config", exc.messages):
-        field, sep, _ = message.partition(": ")
-        key = field if sep and " " not in field else "overrides"
-        errors.setdefault(key, []).append(message)
+        field, text = _named(message)
+        errors.setdefault(field, []).append(text)
     return ValidationError(errors)
 
 

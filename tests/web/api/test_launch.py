@@ -39,7 +39,12 @@ def test_launch_queues_a_run_like_the_form(launch, member):
         ({"name": ""}, "name", "This field is required"),
         # the run configuration's checks name the configuration field
         ({"overrides": {"grpo": {"learning_rate": -1}}}, "grpo.learning_rate", "greater than 0"),
-        ({"overrides": {"grpo": {"generation_batch_size": 30}}}, "", "generation_batch_size"),
+        # a check across fields names the field it refuses
+        (
+            {"overrides": {"grpo": {"generation_batch_size": 30}}},
+            "grpo.generation_batch_size",
+            "not divisible by grpo.num_generations",
+        ),
         ({"overrides": {"no_such_field": 1}}, "no_such_field", "Extra inputs"),
         # the body's types, checked before anything runs
         ({"max_steps": "many"}, "max_steps", "valid integer"),
