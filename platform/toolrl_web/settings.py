@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja: its API docs page is served from its own static files, not a CDN.
+    "ninja",
     "toolrl_web.accounts",
     "toolrl_web.projects",
     "toolrl_web.status",

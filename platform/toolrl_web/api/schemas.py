@@ -1,0 +1,173 @@
+"""What the API reads and returns: pydantic schemas (django-ninja), described in the OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class FieldError(Schema):
+    field: str = Field(description="The input that was refused: a body field, dotted for nested.")
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: list[FieldError] | str
+
+
+class ProjectOut(Schema):
+    slug: str
+    name: str
+    description: str
+    owner: str = Field(alias="owner.username")
+    created_at: datetime
+
+
+class RunLaunchIn(Schema):
+    """The launch form's fields: a preset, a reward preset, a number of steps, overrides."""
+
+    name: str = "toolrl run"
+    preset: str = Field("cpu-tiny", description="Run preset: cpu-tiny or toolrl-paper.")
+    reward: str = Field("toolrl", description="Reward preset (toolrl, dynamic, ...).")
+    max_steps: int | None = Field(None, description="Training steps; empty: the preset's.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description='Merged over the preset, e.g. {"grpo": {"learning_rate": 1e-4}}. '
+        "Paths on the server are refused in data, model and reward.",
+    )
+
+
+class RunOut(Schema):
+    id: int
+    name: str
+    project: str = Field(alias="project.slug")
+    status: str
+    created_by: str | None = Field(None, alias="created_by.username")
+    created_at: datetime
+    queued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    last_step: int
+    max_steps: int | None
+    error: str
+    resumed_from: int | None = Field(None, alias="resumed_from_id")
+    start_step: int
+    sweep: str
+
+
+class RunDetailOut(RunOut):
+    config: dict[str, Any]
+    versions: dict[str, Any]
+    summary: dict[str, Any]
+    last_checkpoint_step: int | None
+    stop_reason: str
+    can_resume: bool
+
+
+class CancelOut(Schema):
+    outcome: str = Field(description="canceled (it never started) or stopping (checkpoints first)")
+    run: RunOut
+
+
+class Point(Schema):
+    step: int
+    values: dict[str, Any]
+
+
+class CurveOut(Schema):
+    run: int
+    status: str
+    final: bool = Field(description="The run ended: no point after these will come.")
+    points: list[Point]
+    next_since: int = Field(description="Pass as `since` to get only newer points.")
+
+
+class RolloutOut(Schema):
+    id: int
+    step: int
+    prompt_id: str
+    group: int
+    completion: str
+    ground_truth: str
+    calls: Any
+    rewards: dict[str, Any]
+    details: Any
+    total: float | None
+    format: float | None
+    correctness: float | None
+    length: float | None
+    advantage: float | None
+    error_category: str
+    num_tokens: int | None
+    truncated: bool
+
+
+class RolloutPageOut(Schema):
+    rollouts: list[RolloutOut]
+    next_after: int | None = Field(description="Pass as `after` for the next page; null: last.")
+
+
+class DatasetOut(Schema):
+    id: int
+    project: str = Field(alias="project.slug")
+    name: str
+    kind: str
+    status: str
+    format: str
+    detected_format: str
+    row_count: int
+    train_rows: int
+    validation_rows: int
+    error_count: int
+    warning_count: int
+    toolset: int | None = Field(None, alias="toolset_id")
+    created_at: datetime
+
+
+class DatasetDetailOut(DatasetOut):
+    original_name: str
+    sha256: str
+    size: int
+    validation_fraction: float
+    split_seed: int
+    statistics: dict[str, Any]
+
+
+class RewardConfigurationOut(Schema):
+    id: int
+    project: str = Field(alias="project.slug")
+    name: str
+    description: str
+    preset: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class RewardConfigurationDetailOut(RewardConfigurationOut):
+    config: dict[str, Any]
+
+
+class RolloutQuery(Schema):
+    """The rollout browser's filters; every one given must hold."""
+
+    step: int | None = Field(None, description="Only this training step.")
+    min_total: float | None = Field(None, description="Total reward at least this.")
+    max_total: float | None = Field(None, description="Total reward at most this.")
+    component: str | None = Field(
+        None, description="Reward component `min`/`max` apply to (default: total)."
+    )
+    min: float | None = Field(None, description="The component at least this.")
+    max: float | None = Field(None, description="The component at most this.")
+    error_category: str | None = Field(None, description="Failure label, e.g. invalid_json.")
+    truncated: bool | None = Field(None, description="Cut at the completion length.")
+    equal_groups: bool | None = Field(
+        None,
+        description="true: only groups whose completions all scored the same (no learning "
+        "signal); false: only groups with a signal.",
+    )
+    prompt_id: str | None = Field(None, description="Only this prompt's completions.")
+    q: str | None = Field(None, description="Text in the completion.")
+    after: int | None = Field(None, description="`next_after` of the previous page.")
+    limit: int = Field(50, ge=1, le=500, description="Rollouts per page.")
