@@ -23,7 +23,6 @@ from toolrl_web.projects.selectors import project_get_for_user
 from toolrl_web.runs import chart_data, page_data, selectors, services
 from toolrl_web.runs.models import RunStatus
 
-
 STATUS_FILTERS = [("", "All")] + list(RunStatus.choices)
 
 
