@@ -15,7 +15,8 @@
   });
 
   // Ranges first, each max filled down to its own min ("tonexty" fills to the trace just
-  // before it), then the weights on the lower axes.
+  // before it), then the weights on the lower axes. Lines hold each sampled value until the
+  // next sample ("hv"), so a step schedule switches where it does instead of ramping.
   function traces(points) {
     const bands = [];
     const weights = [];
@@ -24,11 +25,11 @@
       if (!points.length || !((name + ".min") in points[0])) return;
       const col = function (key) { return points.map(function (p) { return p[name + "." + key]; }); };
       bands.push({ x: steps, y: col("min"), name: name + " min", mode: "lines", legendgroup: name,
-                   line: { color: colors[name], width: 1, dash: "dot" }, yaxis: "y" });
+                   line: { color: colors[name], width: 1, dash: "dot", shape: "hv" }, yaxis: "y" });
       bands.push({ x: steps, y: col("max"), name: name + " [min, max]", mode: "lines", legendgroup: name,
-                   fill: "tonexty", fillcolor: fills[name], line: { color: colors[name], width: 1 }, yaxis: "y" });
+                   fill: "tonexty", fillcolor: fills[name], line: { color: colors[name], width: 1, shape: "hv" }, yaxis: "y" });
       weights.push({ x: steps, y: col("weight"), name: name + " weight", mode: "lines", legendgroup: name,
-                     line: { color: colors[name], width: 2 }, xaxis: "x2", yaxis: "y2" });
+                     line: { color: colors[name], width: 2, shape: "hv" }, xaxis: "x2", yaxis: "y2" });
     });
     return bands.concat(weights);
   }

@@ -155,3 +155,18 @@ def test_key_lines_finds_fields_and_survives_aliases():
         for p, n in zip("abcdefgh", "bcdefghi", strict=True)
     )
     assert len(key_lines(bomb)) < 200  # 9**8 paths if aliases were expanded
+
+
+def test_schedule_points_keep_every_corner():
+    from toolrl.rewards import schedule_points
+
+    cfg = RewardConfig.from_dict(
+        {
+            "format": {"weight": {"kind": "piecewise", "by": "step", "points": [[0, 1], [37, 5], [41, 0]]}},
+            "correctness": {"max": {"kind": "linear", "start": 1, "end": 3, "begin": 0.2, "finish": 0.6}},
+        }
+    )  # fmt: skip
+    points = schedule_points(cfg, max_steps=1000, n=3)  # a grid of 0, 500, 1000 alone misses them
+    by_step = {p["step"]: p for p in points}
+    assert by_step[37]["format.weight"] == 5 and by_step[41]["format.weight"] == 0
+    assert by_step[200]["correctness.max"] == 1 and by_step[600]["correctness.max"] == 3

@@ -248,7 +248,8 @@ def schedule_points(cfg: RewardConfig, max_steps: int, n: int = 11) -> list[dict
     """The schedule sampled at `n` evenly spaced steps from 0 to `max_steps`, for plots and tables.
 
     Each point has `step`, `progress`, and `<component>.weight/.min/.max` (plus
-    `length.target_words` when length is on). Steps where a step-schedule switches are added.
+    `length.target_words` when length is on). Steps where a schedule turns are added (a step
+    schedule's switch, piecewise points, where a linear or cosine one starts or stops).
 
     >>> pts = schedule_points(RewardConfig.preset("two-stage"), max_steps=105, n=2)
     >>> [(p["step"], p["format.max"]) for p in pts]
@@ -272,10 +273,23 @@ def schedule_points(cfg: RewardConfig, max_steps: int, n: int = 11) -> list[dict
 
 
 def _switch_steps(cfg: RewardConfig, max_steps: int) -> list[float]:
+    """Steps where a schedule turns: a step schedule's switch, a piecewise schedule's points and
+    where a linear or cosine one starts and stops moving. Sampling them keeps a plot's corners
+    and extremes however coarse the even grid is."""
     out = []
     for name in COMPONENTS:
         comp = getattr(cfg, name)
         for value in (comp.weight, comp.min, comp.max, getattr(comp, "target_words", 0.0)):
-            if isinstance(value, Schedule) and value.kind == "step" and value.at is not None:
-                out.append(value.at if value.by == "step" else value.at * max_steps)
+            if not isinstance(value, Schedule):
+                continue
+            scale = 1.0 if value.by == "step" else float(max_steps)
+            if value.kind == "step" and value.at is not None:
+                xs = [value.at]
+            elif value.kind == "piecewise":
+                xs = [x for x, _ in value.points or []]
+            elif value.kind in ("linear", "cosine"):
+                xs = [value.begin] + ([value.finish] if value.finish is not None else [])
+            else:
+                xs = []
+            out += [x * scale for x in xs]
     return out

@@ -59,6 +59,11 @@ def reward_configuration_frozen(*, configuration: RewardConfiguration) -> dict:
     return cfg.model_dump(mode="json")
 
 
+def reward_configuration_runs(*, configuration: RewardConfiguration, limit: int = 20) -> list:
+    """The latest runs launched with this configuration (each holds its own frozen copy)."""
+    return list(configuration.runs.order_by("-pk")[:limit])
+
+
 def reward_configuration_config(*, configuration: RewardConfiguration) -> RewardConfig:
     return RewardConfig.model_validate(configuration.config)
 

@@ -87,6 +87,7 @@ def _edit_context(
     return {
         "configuration": configuration,
         "project": configuration.project,
+        "runs": selectors.reward_configuration_runs(configuration=configuration),
         "components": components,
         "errors": errors,
         "name": name,

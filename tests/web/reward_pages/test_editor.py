@@ -215,3 +215,28 @@ def test_selectors_for_the_launch_form(configuration, project, owner, outsider):
             project=project, user=owner, name="bad", config={"format": {"weight": "x"}}
         )
     assert "format.weight" in err.value.message_dict
+
+
+def test_a_launched_run_keeps_what_it_used(client_for, configuration, project, owner):
+    """Through the runs service: the run's config holds the frozen reward; editing and even
+    deleting the configuration afterwards leaves the run's record unchanged."""
+    from tests.conftest import tiny_run_config
+    from toolrl_web.runs.models import Run
+    from toolrl_web.runs.services import run_create
+
+    frozen = selectors.reward_configuration_frozen(configuration=configuration)
+    run = run_create(project=project, user=owner, config=tiny_run_config(reward=frozen))
+    Run.objects.filter(pk=run.pk).update(reward_configuration=configuration)
+    used = copy.deepcopy(Run.objects.get(pk=run.pk).config["reward"])
+    assert RewardConfig.from_dict(used) == RewardConfig.model_validate(configuration.config)
+
+    client = client_for(owner)
+    page = client.get(reverse("reward-edit", args=[configuration.pk])).content.decode()
+    assert f"#{run.pk} {run.name}" in page  # the editor says which runs used it
+    data = {**editor_post(configuration.config), "correctness.max.kind": "number",
+            "correctness.max.value": "9"}  # fmt: skip
+    assert client.post(reverse("reward-edit", args=[configuration.pk]), data).status_code == 302
+    assert Run.objects.get(pk=run.pk).config["reward"] == used
+    client.post(reverse("reward-delete", args=[configuration.pk]))
+    run = Run.objects.get(pk=run.pk)
+    assert run.reward_configuration is None and run.config["reward"] == used
