@@ -208,3 +208,8 @@ class RunLaunchForm(forms.Form):
             value = setting_value(config, path)
             if value is not None and not isinstance(value, dict):
                 self.fields[name].widget.attrs["placeholder"] = str(value)
+        size = setting_value(config, "grpo.generation_batch_size")
+        per_prompt = setting_value(config, "grpo.num_generations")
+        if size and per_prompt:
+            self.fields["prompts_per_step"].widget.attrs["placeholder"] = str(size // per_prompt)
+        self.fields["lora_r"].widget.attrs["placeholder"] = "16"
