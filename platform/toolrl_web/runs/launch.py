@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,6 @@ class Launch:
     toolset: Any = None
     reward_configuration: Any = None
     clone_of: Run | None = None
-    links: dict[str, Any] = field(default_factory=dict)
 
 
 def _refuse(field_name: str, message: str) -> ValidationError:
