@@ -115,13 +115,16 @@ def _optional_choices(empty: str, pairs) -> list[tuple[str, str]]:
 
 class RunLaunchForm(forms.Form):
     clone_of = forms.CharField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(max_length=200, initial="toolrl run", help_text=describe("name"))
+    # Name, preset, model and queue have defaults, so an API call may leave them out.
+    name = forms.CharField(
+        max_length=200, initial="toolrl run", required=False, help_text=describe("name")
+    )
     preset = forms.ChoiceField(
-        choices=RUN_PRESETS, initial="cpu-tiny", label="Run preset",
+        choices=RUN_PRESETS, initial="cpu-tiny", label="Run preset", required=False,
         help_text="Starting values; every setting left empty below keeps the preset's value.",
     )  # fmt: skip
     model = forms.CharField(
-        max_length=200, initial="tiny", label="Model",
+        max_length=200, initial="tiny", label="Model", required=False,
         help_text="A Hugging Face id (org/name), tiny (the tiny local model, tiny:fast for a "
         "quicker one), or the name of a folder in the server's models folder.",
     )  # fmt: skip
@@ -166,7 +169,9 @@ class RunLaunchForm(forms.Form):
     )  # fmt: skip
     eval_every = forms.IntegerField(required=False, label="Evaluate every")
     seed = forms.IntegerField(required=False)
-    queue = forms.ChoiceField(choices=QUEUES, initial="cpu", help_text="Workers that take the run.")
+    queue = forms.ChoiceField(
+        choices=QUEUES, initial="cpu", required=False, help_text="Workers that take the run."
+    )
     sweep_field = forms.ChoiceField(
         required=False, label="Sweep over",
         choices=[("", "no sweep"), *((f, f) for f in SWEEP_FIELDS)],
