@@ -115,13 +115,16 @@ def _optional_choices(empty: str, pairs) -> list[tuple[str, str]]:
 
 class RunLaunchForm(forms.Form):
     clone_of = forms.CharField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(max_length=200, initial="toolrl run", help_text=describe("name"))
+    # Name, preset, model and queue have defaults, so an API call may leave them out.
+    name = forms.CharField(
+        max_length=200, initial="toolrl run", required=False, help_text=describe("name")
+    )
     preset = forms.ChoiceField(
-        choices=RUN_PRESETS, initial="cpu-tiny", label="Run preset",
+        choices=RUN_PRESETS, initial="cpu-tiny", label="Run preset", required=False,
         help_text="Starting values; every setting left empty below keeps the preset's value.",
     )  # fmt: skip
     model = forms.CharField(
-        max_length=200, initial="tiny", label="Model",
+        max_length=200, initial="tiny", label="Model", required=False,
         help_text="A Hugging Face id (org/name), tiny (the tiny local model, tiny:fast for a "
         "quicker one), or the name of a folder in the server's models folder.",
     )  # fmt: skip
@@ -166,7 +169,9 @@ class RunLaunchForm(forms.Form):
     )  # fmt: skip
     eval_every = forms.IntegerField(required=False, label="Evaluate every")
     seed = forms.IntegerField(required=False)
-    queue = forms.ChoiceField(choices=QUEUES, initial="cpu", help_text="Workers that take the run.")
+    queue = forms.ChoiceField(
+        choices=QUEUES, initial="cpu", required=False, help_text="Workers that take the run."
+    )
     sweep_field = forms.ChoiceField(
         required=False, label="Sweep over",
         choices=[("", "no sweep"), *((f, f) for f in SWEEP_FIELDS)],
@@ -208,3 +213,8 @@ class RunLaunchForm(forms.Form):
             value = setting_value(config, path)
             if value is not None and not isinstance(value, dict):
                 self.fields[name].widget.attrs["placeholder"] = str(value)
+        size = setting_value(config, "grpo.generation_batch_size")
+        per_prompt = setting_value(config, "grpo.num_generations")
+        if size and per_prompt:
+            self.fields["prompts_per_step"].widget.attrs["placeholder"] = str(size // per_prompt)
+        self.fields["lora_r"].widget.attrs["placeholder"] = "16"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,6 @@ class Launch:
     toolset: Any = None
     reward_configuration: Any = None
     clone_of: Run | None = None
-    links: dict[str, Any] = field(default_factory=dict)
 
 
 def _refuse(field_name: str, message: str) -> ValidationError:
@@ -210,7 +209,7 @@ def _build_config(values: dict, clone_of: Run | None) -> dict:
     if clone_of is not None:
         config = {k: v for k, v in clone_of.config.items() if k not in ("name",)}
     else:
-        config = {"preset": values["preset"]}
+        config = {"preset": values.get("preset") or "cpu-tiny"}
     overrides: dict = {}
     for name, path in FIELD_PATHS.items():
         if values.get(name) not in (None, ""):
@@ -301,7 +300,7 @@ def launch_resolve(*, project, form_data: dict) -> Launch:
     errors: dict[str, list] = {}
     resolved: dict[str, Any] = {}
     for key, resolve in (
-        ("model", lambda: model_resolve(values["model"])),
+        ("model", lambda: model_resolve(values.get("model") or "tiny")),
         ("reward", lambda: _reward(project, values)),
         ("data", lambda: _data(project, values)),
     ):

@@ -27,13 +27,32 @@ def _add_errors(form: RunLaunchForm, exc: ValidationError) -> None:
             form.add_error(target, problem)
 
 
+def _named(exc: ValidationError) -> list[str]:
+    """Each problem as `field: message` (the preview panel is away from the fields)."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return [
+        message
+        if name == NON_FIELD_ERRORS or message.startswith(f"{name}:")
+        else f"{name}: {message}"
+        for name, messages in exc.message_dict.items()
+        for message in messages
+    ]
+
+
 def _preview(project, data) -> dict:
     """The preview panel: the resolved configuration and command, or what stops the launch."""
     try:
         resolved = launch.launch_resolve(project=project, form_data=data)
     except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-        return {"problems": [m for ms in errors.values() for m in ms]}
+        return {"problems": _named(exc)}
+    sweep = None
+    if (data.get("sweep_values") or "").strip():
+        try:
+            field = data.get("sweep_field") or ""
+            sweep = (field, launch.sweep_values_parse(field, data["sweep_values"]))
+        except ValidationError as exc:
+            return {"problems": _named(exc)}
     diff = None
     if resolved.clone_of is not None:
         diff = launch_display.config_diff(resolved.clone_of.config, resolved.config)
@@ -43,6 +62,7 @@ def _preview(project, data) -> dict:
         "file_name": launch_display.config_file_name(resolved.config),
         "clone_of": resolved.clone_of,
         "diff": diff,
+        "sweep": sweep,
     }
 
 

@@ -70,6 +70,17 @@ def test_preview_shows_the_resolved_yaml_and_command(client_for, project, owner,
     assert 'id="preview-problems"' in bad.content.decode() and "grpo.top_p" in bad.content.decode()
 
 
+def test_preview_announces_a_sweep(client_for, project, owner):
+    url = reverse("run-launch-preview", args=[project.slug])
+    form = tiny_form(sweep_field="temperature", sweep_values="0.7 1.0 1.2")
+    html = client_for(owner).post(url, form).content.decode()
+    assert "3 runs, one per value of <code>temperature</code>: 0.7, 1.0, 1.2" in html
+    bad = client_for(owner).post(url, tiny_form(sweep_field="temperature", sweep_values="0.7"))
+    assert "sweep_values: give 2 to 8 different values" in bad.content.decode()
+    bad = client_for(owner).post(url, tiny_form(sweep_field="name", sweep_values="a b"))
+    assert "sweep_field: Select a valid choice" in bad.content.decode()
+
+
 def test_yaml_download_is_the_configuration(client_for, project, owner, dataset):
     response = client_for(owner).get(
         reverse("run-launch-yaml", args=[project.slug]), tiny_form(dataset=dataset.pk)

@@ -38,8 +38,9 @@ def test_launch_from_records_freezes_their_files_and_config(
 
 
 def test_empty_fields_keep_the_preset_values(project, owner, no_enqueue):
-    run = launch.run_launch(project=project, user=owner, form_data={"name": "x", "model": "tiny",
-                                                                    "preset": "cpu-tiny", "queue": "cpu"})  # fmt: skip
+    run = launch.run_launch(project=project, user=owner, form_data={})
+    assert (run.name, run.queue, run.config["preset"]) == ("toolrl run", "cpu", "cpu-tiny")
+    assert run.config["model"]["name_or_path"] == "tiny"
     assert run.config["grpo"]["learning_rate"] == 3e-4  # cpu-tiny's
     assert run.config["data"]["train"] is None and run.dataset is None  # the synthetic task
     assert run.config["reward"] == "toolrl"
