@@ -4,8 +4,8 @@ A chart asks for the points after the last step it has (`since`). A long range i
 at most `BUCKETS` buckets of steps and each curve keeps its minimum and maximum in every bucket
 (the point's own step included), so spikes survive and a 50,000-step run answers in well under
 200 kB. The work is aggregate queries in PostgreSQL (the JSON rows never leave the database)
-whose results are cached by blocks of buckets once their steps can no longer change, so a page
-load of a long run reads only its newest steps.
+whose complete buckets are cached once their steps can no longer change, so a page load of a
+long run reads only its newest steps.
 Curves of a continuation join its parent's (`selectors.run_lineage`).
 """
 
@@ -26,8 +26,7 @@ MAX_RAW_POINTS = 400
 # Buckets of a downsampled range (two points per bucket and curve): the bucket width is the
 # power of two that gives at most this many.
 BUCKETS = 200
-# Buckets per cached block, and how long a block stays cached.
-BLOCK = 2
+# How long a run's complete buckets stay cached.
 CACHE_SECONDS = 24 * 3600
 
 # The metric curves the page draws (TRL's names and ours); anything else logged is left out.
@@ -133,55 +132,26 @@ def _bucket_rows(table, where, params, keys, width: int, first: int, last: int) 
     }
 
 
-def _missing_spans(blocks: list[int]) -> list[tuple[int, int]]:
-    """Consecutive block numbers grouped into (first, last) spans: one query per span."""
-    spans: list[tuple[int, int]] = []
-    for block in blocks:
-        if spans and spans[-1][1] == block - 1:
-            spans[-1] = (spans[-1][0], block)
-        else:
-            spans.append((block, block))
-    return spans
-
-
 def _bucketed(
     table, where, params, keys, since: int, lo: int, hi: int, sealed: int, tag: str
 ) -> dict:
     """Min and max of each curve per bucket of steps lo..hi.
 
-    Buckets are cached in blocks once every step of the block is at or below `sealed` (rows
-    there no longer change) and after `since` (a block holds all of its steps): a page load
-    then reads only the last block from the database.
+    A full load (`since` -1) caches its complete buckets up to `sealed` (rows there no longer
+    change) in one entry per run and bucket width, so the next load reads only the steps after
+    them from the database.
     """
     width = 2 ** max(0, math.ceil(math.log2((hi - lo + 1) / BUCKETS)))
-    span = BLOCK * width
-    blocks = list(range(lo // span, hi // span + 1))
-    cache_keys = {
-        b: f"chart:{tag}:{width}:{b}"
-        for b in blocks
-        if b * span > since and (b + 1) * span - 1 <= sealed
-    }
-    found = cache.get_many(list(cache_keys.values())) if cache_keys else {}
-    buckets: dict[int, tuple] = {}
-    missing = []
-    for b in blocks:
-        if b in cache_keys and cache_keys[b] in found:
-            buckets.update(found[cache_keys[b]])
-        else:
-            missing.append(b)
-    for first, last in _missing_spans(missing):
-        rows = _bucket_rows(
-            table, where, params, keys, width, max(lo, first * span), min(hi, (last + 1) * span - 1)
-        )
-        buckets.update(rows)
-        cache.set_many(
-            {
-                cache_keys[b]: {k: v for k, v in rows.items() if k * width // span == b}
-                for b in range(first, last + 1)
-                if b in cache_keys
-            },
-            CACHE_SECONDS,
-        )
+    key = f"chart:{tag}:{width}" if since < 0 else None
+    entry = (cache.get(key) if key else None) or {"upto": -1, "buckets": {}}
+    buckets = dict(entry["buckets"])
+    first = max(lo, entry["upto"] + 1)
+    if first <= hi:
+        buckets.update(_bucket_rows(table, where, params, keys, width, first, hi))
+    upto = (sealed + 1) // width * width - 1  # the end of the last bucket wholly sealed
+    if key and upto > entry["upto"]:
+        done = {b: v for b, v in buckets.items() if (b + 1) * width - 1 <= upto}
+        cache.set(key, {"upto": upto, "buckets": done}, CACHE_SECONDS)
     return _points(keys, buckets)
 
 

@@ -75,6 +75,8 @@ def long_run(transactional_db, project, owner, monkeypatch):
 
 def test_long_run_page_and_slow_endpoint(live_server, long_run, browser_page):
     page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     browser_login(page, live_server, "olivia", "pw-olivia-123")
     page.add_init_script(SLOW_FETCH)
     page.goto(f"{live_server.url}/runs/{long_run.pk}/")
@@ -98,4 +100,10 @@ def test_long_run_page_and_slow_endpoint(live_server, long_run, browser_page):
     time.sleep(13)
     stats = page.evaluate("window.__chart")
     assert stats["maxInFlight"] == 1 and stats["started"] >= 2, stats
+    curves = {
+        chart: int(page.locator(f"#{chart}").get_attribute("data-curves") or -1)
+        for chart in ("chart-reward", "chart-eval", "chart-lr", "chart-length")
+    }
+    assert curves == {"chart-reward": 3, "chart-eval": 1, "chart-lr": 1, "chart-length": 3}
+    assert errors == []
     shot(page, "run_page_long_run")
