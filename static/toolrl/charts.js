@@ -44,6 +44,18 @@
     return name.replace(/^rewards\/(.+)\/mean$/, "$1").replace(/^(weights|eval|clip_ratio)\//, "");
   }
 
+  // Plotly pads a constant curve by +/-1, which draws a learning rate of 1e-5 at "0": give it a
+  // range around its own value instead.
+  function flatRange(traces) {
+    const ys = traces.flatMap((t) => t.y).filter((y) => y !== null);
+    if (!ys.length) return undefined;
+    const lo = Math.min(...ys);
+    const hi = Math.max(...ys);
+    if (hi - lo > 1e-9 * Math.max(Math.abs(lo), Math.abs(hi), 1e-30)) return undefined;
+    const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.5 : 1;
+    return [lo - pad, hi + pad];
+  }
+
   // opts: {title, patterns, labels, y2: [names], yRange: [lo, hi], tickFormat, emptyText}
   function drawChart(el, store, opts) {
     const names = store.names(opts.patterns);
@@ -66,7 +78,7 @@
       showlegend: names.length > 1,
       legend: { orientation: "h", y: -0.22, font: { size: 11 } },
       xaxis: { title: { text: "step", standoff: 4 }, automargin: true },
-      yaxis: { automargin: true, range: opts.yRange || undefined, tickformat: opts.tickFormat || undefined },
+      yaxis: { automargin: true, range: opts.yRange || flatRange(traces), tickformat: opts.tickFormat || undefined },
       annotations: names.length
         ? []
         : [{ text: opts.emptyText || "waiting for data", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }],

@@ -36,7 +36,12 @@ def run_list_page(
     *, project, status: str = "", before: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page of the project's runs, newest first, keyset-paged by id; (rows, next `before`)."""
-    runs: QuerySet[Run] = Run.objects.filter(project=project).select_related("created_by")
+    # The list never shows the configuration: do not fetch and parse 50 of them.
+    runs: QuerySet[Run] = (
+        Run.objects.filter(project=project)
+        .select_related("created_by")
+        .defer("config", "versions", "summary", "error")
+    )
     if status:
         runs = runs.filter(status=status)
     if before is not None:

@@ -16,3 +16,13 @@ def no_enqueue(monkeypatch):
 @pytest.fixture
 def run(project, owner, no_enqueue):
     return services.run_create(project=project, user=owner, config=tiny_run_config())
+
+
+@pytest.fixture(autouse=True)
+def empty_chart_cache():
+    """Downsampled chart blocks are cached by run id; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

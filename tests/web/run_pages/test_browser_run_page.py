@@ -52,6 +52,8 @@ def training_run(celery_worker, tiny_model_cache, project, owner):
 def test_run_page_charts_live_pause_and_stop(live_server, training_run, project, browser_page):
     run = training_run
     page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     browser_login(page, live_server, "olivia", "pw-olivia-123")
     page.goto(f"{live_server.url}/runs/{run.pk}/")
     assert page.locator("h1").inner_text().startswith("<b>live</b> run")  # shown, not markup
@@ -98,6 +100,8 @@ def test_run_page_charts_live_pause_and_stop(live_server, training_run, project,
     page.reload()
     wait_until(lambda: points(page) >= 10, 30, "the curve after a reload")
     assert page.locator("#charts-state").get_attribute("data-state") == "final"
+    # The end-of-training summary is the run's own table, not the last step's metrics.
+    assert "train_runtime" in page.locator("#summary").inner_text()
 
     # The runs list shows it with its latest reward.
     page.goto(f"{live_server.url}/projects/{project.slug}/runs/")
@@ -106,3 +110,4 @@ def test_run_page_charts_live_pause_and_stop(live_server, training_run, project,
     page.check(f'.compare-pick[value="{run.pk}"]')
     assert page.locator("#compare-link").get_attribute("href") == f"/compare/?runs={run.pk}"
     shot(page, "runs_list")
+    assert errors == []

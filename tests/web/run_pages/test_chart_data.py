@@ -135,3 +135,28 @@ def test_long_run_is_downsampled_keeping_extremes_under_200_kb(client_for, owner
     assert more["metrics"]["reward"]["x"] == [steps - 2, steps - 1, steps]
     assert not more["downsampled"]
     assert json.dumps(more)  # plain JSON, no NaN
+
+
+def test_cached_blocks_match_a_fresh_read_and_new_steps_show(client_for, owner, run):
+    from django.core.cache import cache
+
+    MetricRow.objects.bulk_create(
+        MetricRow(run_id=run.pk, step=s, values={"reward": math.sin(s / 50.0)})
+        for s in range(1, 3008)
+    )
+    client = client_for(owner)
+    cold = get(client, run)
+    warm = get(client, run)  # from the cached blocks, except the newest
+    assert warm == cold and cold["downsampled"]
+    # The run goes on: its last step (3007, the end of a cached block of 2 x 16 steps) written
+    # again, then new steps with a new extreme.
+    ingest.metrics_write(run_id=run.pk, rows=[(3007, {"reward": -7.0})])
+    # (up to step 3200 the buckets stay 16 steps wide, so the same cached blocks are read)
+    ingest.metrics_write(run_id=run.pk, rows=[(s, {"reward": 0.0}) for s in range(3008, 3199)])
+    ingest.metrics_write(run_id=run.pk, rows=[(3199, {"reward": 8.0})])
+    later = get(client, run)
+    cache.clear()
+    fresh = get(client, run)
+    assert later == fresh
+    reward = later["metrics"]["reward"]
+    assert later["last_step"] == 3199 and max(reward["y"]) == 8.0 and min(reward["y"]) == -7.0

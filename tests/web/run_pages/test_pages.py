@@ -79,6 +79,12 @@ def test_run_page_has_charts_log_and_evaluations_slot(client_for, owner, run):
     assert reverse("run-chart-data", args=[run.pk]) in html
     assert f'hx-get="{reverse("run-log", args=[run.pk])}"' in html
     assert "vendor/plotly.min.js" in html and "toolrl/charts.js" in html
+    # The status poll also refreshes the artifacts table further down, out of band.
+    partial = client_for(owner).get(
+        reverse("run-detail", args=[run.pk]), headers={"HX-Request": "true"}
+    )
+    assert 'id="run-artifacts" hx-swap-oob="true"' in partial.content.decode()
+    assert 'id="run-artifacts">' in html
 
 
 def test_log_tail_shows_the_last_lines(client_for, owner, run, settings, tmp_path):
