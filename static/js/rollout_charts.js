@@ -21,6 +21,11 @@
     return i >= 0 ? FORMAT_SHADES[i % FORMAT_SHADES.length] : "#98a2b3";
   }
 
+  // Plotly reads a few HTML tags (<a href>, <b>) in names; a label is data, so show it as text.
+  function plain(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin" }).then((r) => {
       if (!r.ok) throw new Error(url + ": " + r.status);
@@ -49,12 +54,12 @@
     function draw() {
       const traces = Object.entries(state.labels).map(([label, counts]) => ({
         type: "bar",
-        name: (label || "unlabelled").replace(/_/g, " "),
+        name: plain((label || "unlabelled").replace(/_/g, " ")),
         meta: label,
         x: state.steps,
         y: counts,
         marker: { color: colour(label, state.formatLabels) },
-        hovertemplate: "step %{x}: %{y} " + (label || "unlabelled").replace(/_/g, " ") + "<extra></extra>",
+        hovertemplate: "step %{x}: %{y} " + plain((label || "unlabelled").replace(/_/g, " ")) + "<extra></extra>",
       }));
       const layout = {
         barmode: "stack",

@@ -54,7 +54,7 @@ def test_browse_rollouts_of_a_trained_run(
     cards = page.locator("article.rollout")
     assert cards.count() == 8
     cards.first.locator("summary", has_text="Prompt as the model saw it").click()
-    assert "Available Tools" in cards.first.locator(".prompt-box").inner_text()
+    assert "Available Tools" in cards.first.locator(".prompt-box").first.inner_text()
     shot(page, "browser_step")
 
     # A filter narrows them (htmx swaps the list; the URL follows).

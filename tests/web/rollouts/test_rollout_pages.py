@@ -261,3 +261,13 @@ def test_rollout_text_is_escaped_everywhere(client_for, run, owner):
         html = client.get(url).content.decode()
         assert "<script>alert" not in html, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
+def test_failure_chart_partial_renders_inside_another_page(run):
+    """The run page includes `rollouts/_failure_chart.html` with only `run` in its context."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string("rollouts/_failure_chart.html", {"run": run})
+    assert f'data-src="{reverse("failure-data", args=[run.pk])}"' in html
+    assert f'data-browser="{reverse("rollout-browser", args=[run.pk])}"' in html
+    assert "data-failure-chart" in html
