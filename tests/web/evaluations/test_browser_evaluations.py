@@ -136,3 +136,25 @@ def test_charts_over_checkpoints_and_compare_table(live_server, project, owner, 
     irrelevance = page.locator('#evaluation-compare tr[data-score="irrelevance"] td[data-best]')
     assert irrelevance.get_attribute("data-run") == str(b.pk)
     shot(page, "compare_two_runs")
+
+
+def test_form_without_benchmark_data_names_the_suites(
+    live_server, project, owner, settings, tmp_path, monkeypatch, browser_page
+):
+    """A user's clone: no ../shared, no TOOLRL_EVAL_DATA; only held-out can be chosen."""
+    from tests.web.evaluations.conftest import make_run
+
+    settings.EVAL_DATA_DIR = ""
+    settings.BASE_DIR = tmp_path / "checkout"
+    monkeypatch.delenv("TOOLRL_EVAL_DATA", raising=False)
+    catalog.clear_cache()
+    run = make_run(project, owner, name="no data here")
+    page = browser_page
+    browser_login(page, live_server, "olivia", "pw-olivia-123")
+    page.goto(f"{live_server.url}/runs/{run.pk}/evaluations/")
+    for suite in ("toolrl-validation", "api-bank", "bfcl"):
+        assert page.locator(f'input[value="{suite}"]').is_disabled()
+    assert page.locator('input[value="held-out"]').is_enabled()
+    assert "API-Bank needs the benchmark data" in page.locator("fieldset.suites").inner_text()
+    shot(page, "form_without_data")
+    catalog.clear_cache()
