@@ -25,6 +25,13 @@ def shot(page, name: str) -> None:
 
 
 @pytest.fixture
+def no_messages(monkeypatch):
+    """Overrides the folder's fixture: an evaluation's launch sends its real message to the
+    worker here; runs are still never trained (they are only evaluated)."""
+    monkeypatch.setattr(run_services, "run_enqueue", lambda *, run_id: None)
+
+
+@pytest.fixture
 def eval_worker(tmp_path, tiny_model_cache, settings):
     settings.ARTIFACTS_DIR = tmp_path / "artifacts"
     env = child_env(**FAST_SUPERVISION, TOOLRL_ARTIFACTS_DIR=str(settings.ARTIFACTS_DIR))
@@ -41,8 +48,7 @@ def eval_worker(tmp_path, tiny_model_cache, settings):
 def test_launch_from_the_run_page_and_see_results_and_chart(
     live_server, eval_worker, project, owner, monkeypatch, browser_page
 ):
-    # A finished run (no training: these tests are about evaluating it).
-    monkeypatch.setattr(run_services, "run_enqueue", lambda *, run_id: None)
+    # A finished run (not trained: no_messages keeps its message from the worker).
     run = run_services.run_create(
         project=project, user=owner, config=tiny_run_config(), name="weather v1"
     )
