@@ -74,16 +74,19 @@ def supervise_evaluation(evaluation_id: int, *, worker_host: str = "") -> str:
         message = f"{out}: cannot write the evaluation's folder ({exc.strerror or exc})"
         return _finish(evaluation_id, 1, message)
     argv = [sys.executable, "-m", "workers.evaluation_child", str(spec_path)]
-    with open(out / LOG_FILE, "ab") as log_file:
-        proc = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+    try:
+        with open(out / LOG_FILE, "ab") as log_file:
+            proc = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+    except OSError as exc:
+        return _finish(evaluation_id, 1, f"cannot start the evaluation process ({exc})")
     exit_code = _watch(evaluation, proc, out)
     missing = _record_results(evaluation, out)
     error = ""

@@ -62,7 +62,13 @@
       title: { text: s.label, font: { size: 14 } },
       margin: { t: 36, r: 10, b: 40, l: 48 },
       height: s.references ? 420 : 360,
-      xaxis: { title: { text: "checkpoint step" }, range: [x0, x1] },
+      // Whole steps only; no zero line over the base model's point.
+      xaxis: {
+        title: { text: "checkpoint step" },
+        range: [x0, x1],
+        zeroline: false,
+        dtick: x1 - x0 <= 12 ? 1 : undefined,
+      },
       yaxis: { title: { text: "%" }, range: [0, 100] },
       legend: { orientation: "h", y: -0.2, yanchor: "top", font: { size: 11 } },
     };

@@ -83,6 +83,12 @@ def run_evaluation_jobs(request, run_id: int):
     return response
 
 
+def _latest_headlines(rows: list[dict]) -> list[dict]:
+    """Each suite's headline score at its latest evaluated step (rows come step-ordered)."""
+    latest = {r["suite"]: r for r in rows if r["headline"]}
+    return list(latest.values())
+
+
 @require_GET
 def run_evaluations_panel(request, run_id: int):
     """What the run page shows: the latest results per suite and the launch form."""
@@ -90,7 +96,7 @@ def run_evaluations_panel(request, run_id: int):
     context = {
         "run": run,
         "form": EvaluationLaunchForm(run=run),
-        "rows": [r for r in selectors.run_results_rows(run=run) if r["headline"]],
+        "rows": _latest_headlines(selectors.run_results_rows(run=run)),
         "active": selectors.evaluations_active_for_run(run=run),
     }
     return render(request, "evaluations/_panel.html", context)

@@ -25,6 +25,13 @@ def shot(page, name: str) -> None:
 
 
 @pytest.fixture
+def no_messages(monkeypatch):
+    """Overrides the folder's fixture: an evaluation's launch sends its real message to the
+    worker here; runs are still never trained (they are only evaluated)."""
+    monkeypatch.setattr(run_services, "run_enqueue", lambda *, run_id: None)
+
+
+@pytest.fixture
 def eval_worker(tmp_path, tiny_model_cache, settings):
     settings.ARTIFACTS_DIR = tmp_path / "artifacts"
     env = child_env(**FAST_SUPERVISION, TOOLRL_ARTIFACTS_DIR=str(settings.ARTIFACTS_DIR))
@@ -41,8 +48,7 @@ def eval_worker(tmp_path, tiny_model_cache, settings):
 def test_launch_from_the_run_page_and_see_results_and_chart(
     live_server, eval_worker, project, owner, monkeypatch, browser_page
 ):
-    # A finished run (no training: these tests are about evaluating it).
-    monkeypatch.setattr(run_services, "run_enqueue", lambda *, run_id: None)
+    # A finished run (not trained: no_messages keeps its message from the worker).
     run = run_services.run_create(
         project=project, user=owner, config=tiny_run_config(), name="weather v1"
     )
@@ -136,3 +142,25 @@ def test_charts_over_checkpoints_and_compare_table(live_server, project, owner, 
     irrelevance = page.locator('#evaluation-compare tr[data-score="irrelevance"] td[data-best]')
     assert irrelevance.get_attribute("data-run") == str(b.pk)
     shot(page, "compare_two_runs")
+
+
+def test_form_without_benchmark_data_names_the_suites(
+    live_server, project, owner, settings, tmp_path, monkeypatch, browser_page
+):
+    """A user's clone: no ../shared, no TOOLRL_EVAL_DATA; only held-out can be chosen."""
+    from tests.web.evaluations.conftest import make_run
+
+    settings.EVAL_DATA_DIR = ""
+    settings.BASE_DIR = tmp_path / "checkout"
+    monkeypatch.delenv("TOOLRL_EVAL_DATA", raising=False)
+    catalog.clear_cache()
+    run = make_run(project, owner, name="no data here")
+    page = browser_page
+    browser_login(page, live_server, "olivia", "pw-olivia-123")
+    page.goto(f"{live_server.url}/runs/{run.pk}/evaluations/")
+    for suite in ("toolrl-validation", "api-bank", "bfcl"):
+        assert page.locator(f'input[value="{suite}"]').is_disabled()
+    assert page.locator('input[value="held-out"]').is_enabled()
+    assert "API-Bank needs the benchmark data" in page.locator("fieldset.suites").inner_text()
+    shot(page, "form_without_data")
+    catalog.clear_cache()

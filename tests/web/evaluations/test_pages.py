@@ -214,3 +214,11 @@ def test_jobs_page_by_keyset(client_for, run, owner):
         e.pk for e in created[:5]
     ]
     assert "Older evaluations" not in older
+
+
+def test_run_page_panel_shows_each_suites_latest_headline(client_for, run, owner):
+    finished_evaluation(run, step=2, results={"held-out": {"accuracy": 0.25, "format_rate": 0.5}})
+    finished_evaluation(run, step=4, results={"held-out": {"accuracy": 0.75, "format_rate": 1.0}})
+    panel = client_for(owner).get(reverse("run-evaluations-panel", args=[run.pk])).content.decode()
+    assert 'data-suite="held-out" data-step="4" data-score="accuracy"' in panel
+    assert 'data-step="2"' not in panel and 'data-score="format_rate"' not in panel

@@ -157,3 +157,21 @@ def test_stale_running_evaluations_are_reaped(run, owner):
     assert services.evaluations_reap_stale(stale_seconds=60) == [evaluation.pk]
     evaluation.refresh_from_db()
     assert evaluation.status == EvaluationStatus.FAILED and "gone" in evaluation.error
+
+
+def test_a_message_the_broker_missed_is_sent_again(run, owner, monkeypatch):
+    evaluation = create(run, owner)  # the folder's fixture kept its message from going out
+    monkeypatch.undo()  # the real evaluation_enqueue, onto a recording send_task
+    sent = []
+    monkeypatch.setattr(
+        services, "send_task", lambda name, *, args, queue: sent.append((name, args, queue))
+    )
+    assert services.evaluations_send_pending(older_than_seconds=60) == []  # too recent
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        created_at=timezone.now() - timedelta(seconds=120)
+    )
+    assert services.evaluations_send_pending(older_than_seconds=60) == [evaluation.pk]
+    assert sent == [("workers.tasks.evaluation_run", [evaluation.pk], "gpu")]
+    evaluation.refresh_from_db()
+    assert evaluation.message_sent_at is not None
+    assert services.evaluations_send_pending(older_than_seconds=60) == []  # once
