@@ -69,6 +69,35 @@ class JsonNumber(Func):
         return sql, (*column_params, *key_params, *column_params, *key_params)
 
 
+class Epoch(Func):
+    """Seconds since 1970 of a timestamp as a double on PostgreSQL (no datetime per row);
+    elsewhere the timestamp itself, which `_seconds` converts."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[0])
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"EXTRACT(EPOCH FROM {column})::double precision", params
+
+
+def _seconds(value) -> float:
+    return value if isinstance(value, float) else value.timestamp()
+
+
+def _fetch(queryset) -> list[tuple]:
+    """The rows of a values_list query. On PostgreSQL straight from the cursor: the database
+    already gives doubles, and Django's per-value converters cost more than the query."""
+    if connection.vendor != "postgresql":
+        return [(a, b, t, *map(_number, rest)) for a, b, t, *rest in queryset]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _number(value) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
@@ -161,12 +190,12 @@ def _start(run: Run) -> datetime:
     return run.started_at or run.created_at
 
 
-def _offsets(chain: list[Run]) -> dict[int, tuple[datetime, float]]:
-    """run id -> (its start, seconds of training before it): a continuation's wall time carries
-    on from where its parent's last kept point was, without the gap between the two runs."""
+def _offsets(chain: list[Run]) -> dict[int, float]:
+    """run id -> what to add to a row's epoch seconds for its wall time: a continuation's wall
+    time carries on from its parent's last kept point, without the gap between the two runs."""
     offsets, before = {}, 0.0
     for i, run in enumerate(chain):
-        offsets[run.pk] = (_start(run), before)
+        offsets[run.pk] = before - _start(run).timestamp()
         if i + 1 < len(chain):
             last = (
                 MetricRow.objects.filter(run=run, step__lte=chain[i + 1].start_step)
@@ -194,14 +223,17 @@ def _owners(members, run_id: int, step: int):
     return [pk for pk, cutoff in members[run_id] if cutoff is None or step <= cutoff]
 
 
-def _rows(model, ids: list[int], names: list[str], **filters):
-    """(run id, step, logged_at, value per name) of every lineage member: one query for all."""
+def _rows(model, ids: list[int], names: list[str], order: tuple[str, ...], **filters):
+    """(run id, step, epoch seconds, number or None per name) of every lineage member, in one
+    query. Model fields come before annotations in the SQL, as in this tuple."""
     keys = {f"m{i}": JsonNumber(name) for i, name in enumerate(names)}
-    return (
+    queryset = (
         model.objects.filter(run_id__in=ids, **filters)
-        .annotate(**keys)
-        .values_list("run_id", "step", "logged_at", *keys)
+        .annotate(t=Epoch("logged_at"), **keys)
+        .order_by(*order)
+        .values_list("run_id", "step", "t", *keys)
     )
+    return _fetch(queryset)
 
 
 def many_series(
@@ -218,13 +250,12 @@ def many_series(
         names = [m for m in metrics if source_of(m) == source]
         if not names:
             continue
-        rows = _rows(model, ids, names, step__gt=since).order_by("step", "run_id")
-        for run_id, step, logged_at, *values in rows:
+        rows = _rows(model, ids, names, ("step", "run_id"), step__gt=since)
+        for run_id, step, epoch, *values in rows:
             for pk in _owners(members, run_id, step):
-                start, before = offsets[pk][run_id]
-                t = round(before + (logged_at - start).total_seconds(), 3)
+                t = round(_seconds(epoch) + offsets[pk][run_id], 3)
                 for name, value in zip(names, values, strict=True):
-                    if _number(value) is not None:
+                    if value is not None:
                         points = out[pk][name]
                         points["step"].append(step)
                         points["time"].append(t)
@@ -336,11 +367,11 @@ def _latest_values(compared: list[ComparedRun], metrics: list[str], step: int):
             continue
         window = {"step__lte": step, "step__gt": step - LOOK_BACK}
         for filters in (window, {"step__lte": step}):
-            rows = _rows(model, ids, names, **filters).order_by("-step", "-run_id")
+            rows = _rows(model, ids, names, ("-step", "-run_id"), **filters)
             for run_id, row_step, _, *values in rows:
                 for pk in _owners(members, run_id, row_step):
                     for name, value in zip(names, values, strict=True):
-                        if (pk, name) not in found and _number(value) is not None:
+                        if (pk, name) not in found and value is not None:
                             found[(pk, name)] = (row_step, value)
             wanted = len(compared) * len(names)
             if sum(1 for key in found if key[1] in names) == wanted or filters is not window:
