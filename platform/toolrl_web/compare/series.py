@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import F, FloatField, Func, Max, Q, Value
-from django.db.models.fields.json import KeyTransform
+from django.db.models.fields.json import compile_json_path
 
 from toolrl import comparison
 from toolrl_web.compare.selectors import ComparedRun
@@ -45,9 +45,8 @@ MAX_METRICS = 40  # per request: the URL names metrics, it must not ask for unbo
 class JsonNumber(Func):
     """The number under `key` of the `values` JSON, NULL when absent or not a number.
 
-    On PostgreSQL the database returns a double, so Python decodes no JSON per value (10 runs of
-    1,000 steps with 6 metrics are 60,000 values). Elsewhere it is a plain key transform and
-    `_number` drops what is not a number.
+    The database returns a double, so Python decodes no JSON per value (10 runs of 1,000 steps
+    with 6 metrics are 60,000 values). PostgreSQL and SQLite (the demo database) only.
     """
 
     output_field = FloatField()
@@ -55,8 +54,14 @@ class JsonNumber(Func):
     def __init__(self, key: str) -> None:
         super().__init__(F("values"), Value(key))
 
-    def as_sql(self, compiler, connection, **extra):
-        return compiler.compile(KeyTransform(self.source_expressions[1].value, "values"))
+    def as_sqlite(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        path = compile_json_path([self.source_expressions[1].value])
+        sql = (
+            f"CASE WHEN json_type({column}, %s) IN ('integer', 'real') "
+            f"THEN json_extract({column}, %s) END"
+        )
+        return sql, (*params, path, *params, path)
 
     def as_postgresql(self, compiler, connection, **extra):
         column, column_params = compiler.compile(self.source_expressions[0])
@@ -70,28 +75,24 @@ class JsonNumber(Func):
 
 
 class Epoch(Func):
-    """Seconds since 1970 of a timestamp as a double on PostgreSQL (no datetime per row);
-    elsewhere the timestamp itself, which `_seconds` converts."""
+    """Seconds since 1970 of a timestamp, as a double (no datetime object per row)."""
 
     output_field = FloatField()
 
-    def as_sql(self, compiler, connection, **extra):
-        return compiler.compile(self.source_expressions[0])
+    def as_sqlite(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"(julianday({column}) - 2440587.5) * 86400.0", params
 
     def as_postgresql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
         return f"EXTRACT(EPOCH FROM {column})::double precision", params
 
 
-def _seconds(value) -> float:
-    return value if isinstance(value, float) else value.timestamp()
-
-
 def _fetch(queryset) -> list[tuple]:
     """The rows of a values_list query. On PostgreSQL straight from the cursor: the database
     already gives doubles, and Django's per-value converters cost more than the query."""
     if connection.vendor != "postgresql":
-        return [(a, b, t, *map(_number, rest)) for a, b, t, *rest in queryset]
+        return list(queryset)
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -253,7 +254,7 @@ def many_series(
         rows = _rows(model, ids, names, ("step", "run_id"), step__gt=since)
         for run_id, step, epoch, *values in rows:
             for pk in _owners(members, run_id, step):
-                t = round(_seconds(epoch) + offsets[pk][run_id], 3)
+                t = None if epoch is None else round(epoch + offsets[pk][run_id], 3)
                 for name, value in zip(names, values, strict=True):
                     if value is not None:
                         points = out[pk][name]
