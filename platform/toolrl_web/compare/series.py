@@ -8,6 +8,7 @@ A continuation's curve joins its parent's (the runs app's lineage filter).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import datetime
 
@@ -244,24 +245,49 @@ def many_series(
 
     Steps where a metric is missing, null (NaN) or not a number have no point.
     """
-    members, ids = _members(compared), _all_ids(compared)
-    offsets = {c.pk: _offsets(c.chain) for c in compared}
+    ids = _all_ids(compared)
     out = {c.pk: {m: _empty() for m in metrics} for c in compared}
     for model, source in ((MetricRow, "train"), (EvalRow, "eval")):
         names = [m for m in metrics if source_of(m) == source]
         if not names:
             continue
-        rows = _rows(model, ids, names, ("step", "run_id"), step__gt=since)
-        for run_id, step, epoch, *values in rows:
-            for pk in _owners(members, run_id, step):
-                t = None if epoch is None else round(epoch + offsets[pk][run_id], 3)
-                for name, value in zip(names, values, strict=True):
-                    if value is not None:
-                        points = out[pk][name]
-                        points["step"].append(step)
-                        points["time"].append(t)
-                        points["value"].append(value)
+        by_run: dict[int, list[tuple]] = defaultdict(list)
+        for row in _rows(model, ids, names, ("run_id", "step"), step__gt=since):
+            by_run[row[0]].append(row)
+        for c in compared:
+            rows = _lineage_rows(c, by_run)
+            if not rows:
+                continue
+            # Columns at once (zip) rather than point by point: 60,000 values per request.
+            run_ids, steps, epochs, *columns = zip(*rows, strict=True)
+            offsets = _offsets(c.chain)
+            times = [
+                None if e is None else round(e + offsets[r], 3)
+                for r, e in zip(run_ids, epochs, strict=True)
+            ]
+            for name, values in zip(names, columns, strict=True):
+                kept = [i for i, v in enumerate(values) if v is not None]
+                if len(kept) == len(values):
+                    out[c.pk][name] = {"step": list(steps), "time": times, "value": list(values)}
+                else:
+                    out[c.pk][name] = {
+                        "step": [steps[i] for i in kept],
+                        "time": [times[i] for i in kept],
+                        "value": [values[i] for i in kept],
+                    }
     return out
+
+
+def _lineage_rows(c: ComparedRun, by_run: dict[int, list[tuple]]) -> list[tuple]:
+    """The compared run's rows in step order, its parents' up to where each continuation
+    restarted (rows of each run are in step order)."""
+    rows: list[tuple] = []
+    for i, run in enumerate(c.chain):
+        part = by_run.get(run.pk, [])
+        if i + 1 < len(c.chain):
+            part = part[: bisect_right([r[1] for r in part], c.chain[i + 1].start_step)]
+        rows.extend(part)
+    return rows
 
 
 def thin(points: dict[str, list], max_points: int = MAX_POINTS) -> dict[str, list]:
