@@ -72,6 +72,19 @@
     }
   }
 
+  // A curve with a point at every step arrives as values only; its steps and times are its
+  // run's clock (sent once per run).
+  function expand(data) {
+    for (const metric of data.metrics)
+      for (const s of metric.series)
+        if (!s.step) {
+          const clock = data.clock[s.run];
+          s.step = clock.step.slice();
+          s.time = clock.time.slice();
+        }
+    return data;
+  }
+
   function url(since) {
     const q = new URLSearchParams({ runs: cfg.runs, metrics: cfg.metrics });
     if (since !== undefined) q.set("since", String(since));
@@ -100,7 +113,7 @@
     window.setTimeout(async () => {
       const since = Math.min(...Object.values(state.data.last_step));
       const response = await fetch(url(since), { headers: { Accept: "application/json" } });
-      if (response.ok) { merge(await response.json()); draw(); }
+      if (response.ok) { merge(expand(await response.json())); draw(); }
       poll();
     }, cfg.pollSeconds * 1000);
   }
@@ -112,7 +125,7 @@
       document.getElementById("chart-grid").textContent = "The curves could not be loaded (" + response.status + ").";
       return;
     }
-    state.data = await response.json();
+    state.data = expand(await response.json());
     draw();
     document.getElementById("chart-grid").dataset.ready = "1";
     poll();

@@ -239,11 +239,13 @@ def _rows(model, ids: list[int], names: list[str], order: tuple[str, ...], **fil
 
 
 def many_series(
-    *, compared: list[ComparedRun], metrics: list[str], since: int = -1
+    *, compared: list[ComparedRun], metrics: list[str], since: int = -1, clocks: dict | None = None
 ) -> dict[int, dict[str, dict[str, list]]]:
     """compared run id -> metric -> {"step", "time" (seconds since the run's start), "value"}.
 
-    Steps where a metric is missing, null (NaN) or not a number have no point.
+    Steps where a metric is missing, null (NaN) or not a number have no point. A training metric
+    with a point at every step shares its "step" and "time" lists with the run's other such
+    metrics; `clocks`, when given, receives them per run (so JSON can send them once).
     """
     ids = _all_ids(compared)
     out = {c.pk: {m: _empty() for m in metrics} for c in compared}
@@ -261,14 +263,17 @@ def many_series(
             # Columns at once (zip) rather than point by point: 60,000 values per request.
             run_ids, steps, epochs, *columns = zip(*rows, strict=True)
             offsets = _offsets(c.chain)
+            steps = list(steps)
             times = [
-                None if e is None else round(e + offsets[r], 3)
+                None if e is None else round(e + offsets[r], 1)
                 for r, e in zip(run_ids, epochs, strict=True)
             ]
+            if clocks is not None and source == "train":
+                clocks[c.pk] = {"step": steps, "time": times}
             for name, values in zip(names, columns, strict=True):
                 kept = [i for i, v in enumerate(values) if v is not None]
                 if len(kept) == len(values):
-                    out[c.pk][name] = {"step": list(steps), "time": times, "value": list(values)}
+                    out[c.pk][name] = {"step": steps, "time": times, "value": list(values)}
                 else:
                     out[c.pk][name] = {
                         "step": [steps[i] for i in kept],
@@ -304,18 +309,35 @@ def compare_series(
     since: int = -1,
     max_points: int = MAX_POINTS,
 ) -> dict:
-    """The data endpoint's answer: per metric, its direction and one curve per run."""
-    per_run = many_series(compared=compared, metrics=metrics, since=since)
+    """The data endpoint's answer: per metric, its direction and one curve per run.
+
+    A curve with a point at every step of its run sends only its values; their steps and wall
+    times are the run's `clock`, sent once (about half the JSON for 6 metrics).
+    """
+    clocks: dict[int, dict[str, list]] = {}
+    per_run = many_series(compared=compared, metrics=metrics, since=since, clocks=clocks)
+
+    used: set[int] = set()  # a long run's clock is sent only if a curve uses it whole
+
+    def curve(c: ComparedRun, m: str) -> dict:
+        points = thin(per_run[c.pk][m], max_points)
+        if c.pk in clocks and points["step"] is clocks[c.pk]["step"]:
+            used.add(c.pk)
+            return {"run": c.pk, "value": points["value"]}
+        return {"run": c.pk, **points}
+
+    curves = [
+        {
+            "name": m,
+            "direction": comparison.metric_direction(m),
+            "series": [curve(c, m) for c in compared],
+        }
+        for m in metrics
+    ]
     return {
         "runs": [{"id": c.pk, "label": c.legend, "color": c.color} for c in compared],
-        "metrics": [
-            {
-                "name": m,
-                "direction": comparison.metric_direction(m),
-                "series": [{"run": c.pk, **thin(per_run[c.pk][m], max_points)} for c in compared],
-            }
-            for m in metrics
-        ],
+        "clock": {pk: clock for pk, clock in clocks.items() if pk in used},
+        "metrics": curves,
         "last_step": last_steps(compared=compared),
         "active": any(not c.run.is_final for c in compared),
     }
