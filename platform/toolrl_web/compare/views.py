@@ -183,15 +183,16 @@ def compare_csv(request):
     writer.writerow(["run_id", "run", "step", "wall_time_seconds", *metrics])
     per_run = series.many_series(compared=compared, metrics=metrics)
     for c in compared:
-        curves = per_run[c.pk]
+        pk, legend, curves = c.pk, c.legend, per_run[c.pk]
         rows: dict[int, list] = {}
-        for col, m in enumerate(metrics):
-            points = curves.get(m, {"step": [], "time": [], "value": []})
+        for col, m in enumerate(metrics, start=3):
+            points = curves[m]
             for step, t, value in zip(points["step"], points["time"], points["value"], strict=True):
-                row = rows.setdefault(step, [t] + [""] * len(metrics))
-                row[1 + col] = value  # str(float) round-trips exactly
-        for step in sorted(rows):
-            writer.writerow([c.pk, c.legend, step, *rows[step]])
+                row = rows.get(step)
+                if row is None:
+                    row = rows[step] = [pk, legend, step, t, *[""] * len(metrics)]
+                row[col + 1] = value  # str(float) round-trips exactly
+        writer.writerows(rows[step] for step in sorted(rows))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     name = "compare-runs-" + "-".join(str(c.pk) for c in compared) + ".csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
