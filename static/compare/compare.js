@@ -69,6 +69,7 @@
     if (form) {
       form.elements.smoothing.value = String(state.smoothing);
       form.elements.x.value = state.x;
+      form.elements.diff.value = document.getElementById("diff-only").checked ? "only" : "";
     }
   }
 
@@ -150,6 +151,7 @@
     const u = new URL(window.location.href);
     if (diffOnly.checked) u.searchParams.set("diff", "only"); else u.searchParams.delete("diff");
     history.replaceState(null, "", u);
+    remember();
   });
 
   // The metric picker arrives by htmx when opened: give its form the current settings.

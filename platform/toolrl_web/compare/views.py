@@ -71,9 +71,11 @@ def _picker(request, chosen: list[int]) -> dict:
 @require_GET
 def compare_page(request):
     runs_params = request.GET.getlist("runs")
-    if len(runs_params) > 1:  # check boxes send runs=1&runs=2: share the short form
+    repeated = [k for k in ("runs", "metrics") if len(request.GET.getlist(k)) > 1]
+    if repeated:  # check boxes send runs=1&runs=2: share the short form runs=1,2
         query = request.GET.copy()
-        query.setlist("runs", [",".join(runs_params)])
+        for key in repeated:
+            query.setlist(key, [",".join(request.GET.getlist(key))])
         return redirect(f"{request.path}?{query.urlencode(safe=',/')}")
     if not any(p.strip() for p in runs_params):
         return render(request, "compare/compare_page.html", _picker(request, []))
@@ -137,6 +139,7 @@ def compare_metrics(request):
         "metrics": _metrics(request, compared),
         "smoothing": _smoothing(request),
         "x_axis": "time" if request.GET.get("x") == "time" else "step",
+        "diff_only": request.GET.get("diff") == "only",
     }
     template = "compare/_metric_picker.html" if request.htmx else "compare/metric_picker.html"
     return render(request, template, context)

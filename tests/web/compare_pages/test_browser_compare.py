@@ -130,6 +130,15 @@ def test_compare_two_runs_in_the_browser(live_server, seeded, browser_page):
     shot(page, "differences-only", "#config-diff")
     shot(page, "value-at-step-30", "#values")
 
+    # The metric picker loads every logged metric when opened (htmx); pick one more.
+    page.click("#metric-picker summary")
+    page.locator('#metrics-form input[value="rewards/format/std"]').check()
+    assert page.locator('#metrics-form input[name="x"]').input_value() == "time"
+    page.click("text=Show these metrics")
+    page.locator('.chart[data-metric="rewards/format/std"] .main-svg').first.wait_for()
+    page.locator("#chart-grid[data-ready]").wait_for()
+    assert "x=time" in page.url and "smoothing=0.95" in page.url
+
     # The shared URL opens the same view.
     page.goto(page.url)
     page.locator("#chart-grid[data-ready]").wait_for()

@@ -61,6 +61,10 @@ def test_check_boxes_redirect_to_the_short_shareable_url(client_for, two_runs, o
     response = client_for(owner).get(f"{reverse('compare')}?runs={a.pk}&runs={b.pk}&x=time")
     assert response.status_code == 302
     assert response.url == f"{reverse('compare')}?runs={a.pk},{b.pk}&x=time"
+    response = client_for(owner).get(
+        f"{reverse('compare')}?runs={a.pk},{b.pk}&metrics=reward&metrics=rewards/format/mean"
+    )
+    assert response.url.endswith("&metrics=reward,rewards/format/mean")
 
 
 def test_picker_lists_the_projects_runs_and_sweeps(client_for, project, owner, member):
