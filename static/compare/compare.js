@@ -20,6 +20,12 @@
     return out;
   }
 
+  // Plotly reads trace names and titles as its own small HTML: user text (run names, metric
+  // names from the URL) goes in with its tags escaped.
+  function text(value) {
+    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
   function timeUnit() {
     let most = 0;
     for (const metric of state.data.metrics)
@@ -39,15 +45,16 @@
       for (const s of metric.series) {
         const run = runs.get(s.run);
         const x = unit ? s.time.map((t) => t / unit.div) : s.step;
+        const name = text(run.label);
         traces.push({ x, y: s.value, mode: "lines", line: { color: run.color, width: 1 },
-                      opacity: 0.25, hoverinfo: "skip", showlegend: false, name: run.label });
-        traces.push({ x, y: ema(s.value, state.smoothing), mode: "lines", name: run.label,
+                      opacity: 0.25, hoverinfo: "skip", showlegend: false, name });
+        traces.push({ x, y: ema(s.value, state.smoothing), mode: "lines", name,
                       line: { color: run.color, width: 2 }, customdata: s.step,
-                      hovertemplate: "%{y:.4g} at step %{customdata}<extra>" + run.label.replace(/</g, "&lt;") + "</extra>" });
+                      hovertemplate: "%{y:.4g} at step %{customdata}<extra>" + name + "</extra>" });
       }
       const arrow = metric.direction === "higher" ? " ↑ higher is better" : metric.direction === "lower" ? " ↓ lower is better" : "";
       const layout = {
-        title: { text: metric.name + "<span style='font-size:11px;color:#667085'>" + arrow + "</span>", font: { size: 14 } },
+        title: { text: text(metric.name) + "<span style='font-size:11px;color:#667085'>" + arrow + "</span>", font: { size: 14 } },
         margin: { l: 50, r: 15, t: 40, b: 40 }, height: 300, showlegend: false, hovermode: "closest",
         xaxis: { title: { text: unit ? `wall time (${unit.name})` : "step" }, zeroline: false },
         yaxis: { zeroline: false },

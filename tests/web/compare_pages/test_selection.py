@@ -111,3 +111,12 @@ def test_metric_picker_lists_every_metric_logged_even_rare_ones(client_for, two_
         f"{reverse('compare')}?runs={a.pk},{b.pk}&metrics=reward,errors/wrong_name"
     ).content.decode()
     assert 'data-metric="errors/wrong_name"' in body
+
+
+def test_user_text_is_escaped(client_for, project, owner):
+    a = seed_run(project=project, user=owner, name="<b>bold</b> run", steps=3)
+    b = seed_run(project=project, user=owner, name="<b>bold</b> run", steps=3)
+    url = f"{reverse('compare')}?runs={a.pk},{b.pk}&metrics=<script>alert(1)</script>"
+    body = client_for(owner).get(url).content.decode()
+    assert "<b>bold</b>" not in body and "&lt;b&gt;bold&lt;/b&gt; run" in body
+    assert "<script>alert(1)</script>" not in body
