@@ -1,9 +1,9 @@
 """Metric series of compared runs: the names available, the curves, the value at a step.
 
 Training metrics live in `MetricRow.values` (TRL's names), evaluation metrics in `EvalRow.values`
-(`eval/...`). Only the requested keys are read out of the JSON (one key transform per metric), so
-a chart of 4 metrics over 10 runs of 1,000 steps never decodes the other 40 keys of each row.
-A continuation's curve joins its parent's (the runs app's lineage filter).
+(`eval/...`). Only the requested keys are read out of the JSON, as numbers, by the database
+(`toolrl_web.compare.sqlvalues`), so a chart of 6 metrics over 10 runs of 1,000 steps decodes
+no JSON in Python. A continuation's curve joins its parent's (the runs app's lineage rule).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, FloatField, Func, Max, Q, Value
-from django.db.models.fields.json import compile_json_path
+from django.db.models import Max, Q
 
 from toolrl import comparison
 from toolrl_web.compare.selectors import ComparedRun
+from toolrl_web.compare.sqlvalues import Epoch, JsonNumber, fetch_rows
 from toolrl_web.runs.models import EvalRow, MetricRow, Run
 
 # TRL's end-of-training summary arrives with the last step: one point each, not a curve.
@@ -41,69 +41,6 @@ DEFAULT_METRICS = (
 )
 MAX_POINTS = 1000  # per curve; longer curves are downsampled keeping each bucket's extremes
 MAX_METRICS = 40  # per request: the URL names metrics, it must not ask for unbounded work
-
-
-class JsonNumber(Func):
-    """The number under `key` of the `values` JSON, NULL when absent or not a number.
-
-    The database returns a double, so Python decodes no JSON per value (10 runs of 1,000 steps
-    with 6 metrics are 60,000 values). PostgreSQL and SQLite (the demo database) only.
-    """
-
-    output_field = FloatField()
-
-    def __init__(self, key: str) -> None:
-        super().__init__(F("values"), Value(key))
-
-    def as_sqlite(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        path = compile_json_path([self.source_expressions[1].value])
-        sql = (
-            f"CASE WHEN json_type({column}, %s) IN ('integer', 'real') "
-            f"THEN json_extract({column}, %s) END"
-        )
-        return sql, (*params, path, *params, path)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        column, column_params = compiler.compile(self.source_expressions[0])
-        key, key_params = compiler.compile(self.source_expressions[1])
-        value = f"({column} -> {key})"
-        sql = (
-            f"CASE WHEN jsonb_typeof({value}) = 'number' "
-            f"THEN ({column} ->> {key})::double precision END"
-        )
-        return sql, (*column_params, *key_params, *column_params, *key_params)
-
-
-class Epoch(Func):
-    """Seconds since 1970 of a timestamp, as a double (no datetime object per row)."""
-
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        return f"(julianday({column}) - 2440587.5) * 86400.0", params
-
-    def as_postgresql(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        return f"EXTRACT(EPOCH FROM {column})::double precision", params
-
-
-def _fetch(queryset) -> list[tuple]:
-    """The rows of a values_list query. On PostgreSQL straight from the cursor: the database
-    already gives doubles, and Django's per-value converters cost more than the query."""
-    if connection.vendor != "postgresql":
-        return list(queryset)
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _number(value) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    return None
 
 
 def source_of(metric: str) -> str:
@@ -234,7 +171,7 @@ def _rows(model, ids: list[int], names: list[str], order: tuple[str, ...], **fil
         .order_by(*order)
         .values_list("run_id", "step", "t", *keys)
     )
-    return _fetch(queryset)
+    return fetch_rows(queryset)
 
 
 def many_series(

@@ -197,3 +197,15 @@ def test_values_that_are_not_numbers_are_skipped(client_for, two_runs, owner):
         f"{reverse('compare-table')}?runs={a.pk},{b.pk}&metrics=reward&step=4"
     )
     assert table.status_code == 200 and "@2" in table.content.decode()
+
+
+def test_a_running_run_makes_the_page_poll_for_new_points(client_for, project, owner):
+    done = seed_run(project=project, user=owner, name="done", steps=10)
+    live = seed_run(project=project, user=owner, name="live", steps=6, status=RunStatus.RUNNING)
+    data = _data(client_for(owner), [done, live], metrics="reward")
+    assert data["active"] is True and data["last_step"][str(live.pk)] == 6
+    MetricRow.objects.create(run=live, step=7, values={"reward": 0.5})
+    update = _data(client_for(owner), [done, live], metrics="reward", since=6)
+    assert _curve(update, "reward", live)["step"] == [7] and _curve(update, "reward", done)[
+        "step"
+    ] == [7, 8, 9, 10]
