@@ -73,6 +73,12 @@ def test_compare_two_runs_in_the_browser(live_server, seeded, browser_page):
     page.on("pageerror", lambda e: errors.append(str(e)))
     browser_login(page, live_server, "olivia", "pw-olivia-123")
 
+    # A selection that cannot be compared is explained on the page, picker beside it.
+    response = page.goto(f"{live_server.url}/compare/?runs={a.pk}")
+    assert response.status == 400
+    assert "pick at least 2 runs" in page.locator("#selection-error").inner_text()
+    shot(page, "bad-selection")
+
     # Arrive without the runs list: the picker lists the project's runs.
     page.goto(f"{live_server.url}/compare/")
     page.check(f"#pick-{a.pk}")
