@@ -20,6 +20,12 @@
     return out;
   }
 
+  // Plotly reads trace names and titles as its own small HTML: user text (run names, metric
+  // names from the URL) goes in with its tags escaped.
+  function text(value) {
+    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
   function timeUnit() {
     let most = 0;
     for (const metric of state.data.metrics)
@@ -39,15 +45,16 @@
       for (const s of metric.series) {
         const run = runs.get(s.run);
         const x = unit ? s.time.map((t) => t / unit.div) : s.step;
+        const name = text(run.label);
         traces.push({ x, y: s.value, mode: "lines", line: { color: run.color, width: 1 },
-                      opacity: 0.25, hoverinfo: "skip", showlegend: false, name: run.label });
-        traces.push({ x, y: ema(s.value, state.smoothing), mode: "lines", name: run.label,
+                      opacity: 0.25, hoverinfo: "skip", showlegend: false, name });
+        traces.push({ x, y: ema(s.value, state.smoothing), mode: "lines", name,
                       line: { color: run.color, width: 2 }, customdata: s.step,
-                      hovertemplate: "%{y:.4g} at step %{customdata}<extra>" + run.label.replace(/</g, "&lt;") + "</extra>" });
+                      hovertemplate: "%{y:.4g} at step %{customdata}<extra>" + name + "</extra>" });
       }
       const arrow = metric.direction === "higher" ? " ↑ higher is better" : metric.direction === "lower" ? " ↓ lower is better" : "";
       const layout = {
-        title: { text: metric.name + "<span style='font-size:11px;color:#667085'>" + arrow + "</span>", font: { size: 14 } },
+        title: { text: text(metric.name) + "<span style='font-size:11px;color:#667085'>" + arrow + "</span>", font: { size: 14 } },
         margin: { l: 50, r: 15, t: 40, b: 40 }, height: 300, showlegend: false, hovermode: "closest",
         xaxis: { title: { text: unit ? `wall time (${unit.name})` : "step" }, zeroline: false },
         yaxis: { zeroline: false },
@@ -69,7 +76,21 @@
     if (form) {
       form.elements.smoothing.value = String(state.smoothing);
       form.elements.x.value = state.x;
+      form.elements.diff.value = document.getElementById("diff-only").checked ? "only" : "";
     }
+  }
+
+  // A curve with a point at every step arrives as values only; its steps and times are its
+  // run's clock (sent once per run).
+  function expand(data) {
+    for (const metric of data.metrics)
+      for (const s of metric.series)
+        if (!s.step) {
+          const clock = data.clock[s.run];
+          s.step = clock.step.slice();
+          s.time = clock.time.slice();
+        }
+    return data;
   }
 
   function url(since) {
@@ -100,7 +121,7 @@
     window.setTimeout(async () => {
       const since = Math.min(...Object.values(state.data.last_step));
       const response = await fetch(url(since), { headers: { Accept: "application/json" } });
-      if (response.ok) { merge(await response.json()); draw(); }
+      if (response.ok) { merge(expand(await response.json())); draw(); }
       poll();
     }, cfg.pollSeconds * 1000);
   }
@@ -112,7 +133,7 @@
       document.getElementById("chart-grid").textContent = "The curves could not be loaded (" + response.status + ").";
       return;
     }
-    state.data = await response.json();
+    state.data = expand(await response.json());
     draw();
     document.getElementById("chart-grid").dataset.ready = "1";
     poll();
@@ -137,6 +158,7 @@
     const u = new URL(window.location.href);
     if (diffOnly.checked) u.searchParams.set("diff", "only"); else u.searchParams.delete("diff");
     history.replaceState(null, "", u);
+    remember();
   });
 
   // The metric picker arrives by htmx when opened: give its form the current settings.

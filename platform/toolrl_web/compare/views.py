@@ -71,9 +71,11 @@ def _picker(request, chosen: list[int]) -> dict:
 @require_GET
 def compare_page(request):
     runs_params = request.GET.getlist("runs")
-    if len(runs_params) > 1:  # check boxes send runs=1&runs=2: share the short form
+    repeated = [k for k in ("runs", "metrics") if len(request.GET.getlist(k)) > 1]
+    if repeated:  # check boxes send runs=1&runs=2: share the short form runs=1,2
         query = request.GET.copy()
-        query.setlist("runs", [",".join(runs_params)])
+        for key in repeated:
+            query.setlist(key, [",".join(request.GET.getlist(key))])
         return redirect(f"{request.path}?{query.urlencode(safe=',/')}")
     if not any(p.strip() for p in runs_params):
         return render(request, "compare/compare_page.html", _picker(request, []))
@@ -137,6 +139,7 @@ def compare_metrics(request):
         "metrics": _metrics(request, compared),
         "smoothing": _smoothing(request),
         "x_axis": "time" if request.GET.get("x") == "time" else "step",
+        "diff_only": request.GET.get("diff") == "only",
     }
     template = "compare/_metric_picker.html" if request.htmx else "compare/metric_picker.html"
     return render(request, template, context)
@@ -183,15 +186,16 @@ def compare_csv(request):
     writer.writerow(["run_id", "run", "step", "wall_time_seconds", *metrics])
     per_run = series.many_series(compared=compared, metrics=metrics)
     for c in compared:
-        curves = per_run[c.pk]
+        pk, legend, curves = c.pk, c.legend, per_run[c.pk]
         rows: dict[int, list] = {}
-        for col, m in enumerate(metrics):
-            points = curves.get(m, {"step": [], "time": [], "value": []})
+        for col, m in enumerate(metrics, start=3):
+            points = curves[m]
             for step, t, value in zip(points["step"], points["time"], points["value"], strict=True):
-                row = rows.setdefault(step, [t] + [""] * len(metrics))
-                row[1 + col] = value  # str(float) round-trips exactly
-        for step in sorted(rows):
-            writer.writerow([c.pk, c.legend, step, *rows[step]])
+                row = rows.get(step)
+                if row is None:
+                    row = rows[step] = [pk, legend, step, t, *[""] * len(metrics)]
+                row[col + 1] = value  # str(float) round-trips exactly
+        writer.writerows(rows[step] for step in sorted(rows))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     name = "compare-runs-" + "-".join(str(c.pk) for c in compared) + ".csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -7,7 +7,6 @@ import math
 import random
 from datetime import datetime, timedelta
 
-from django.db.models import F
 from django.utils import timezone
 
 from tests.conftest import tiny_run_config
@@ -113,8 +112,9 @@ def seed_run(
                 step=s,
                 values={"eval/exact_call_accuracy": accuracy, "eval/format_rate": 0.9},
             )
-    EvalRow.objects.filter(run=run).update(
-        logged_at=start + (F("step") - start_step) * timedelta(seconds=seconds_per_step)
-    )
+    evals = list(EvalRow.objects.filter(run=run).only("pk", "step"))
+    for obj in evals:
+        obj.logged_at = start + timedelta(seconds=seconds_per_step * (obj.step - start_step))
+    EvalRow.objects.bulk_update(evals, ["logged_at"])
     run.refresh_from_db()
     return run

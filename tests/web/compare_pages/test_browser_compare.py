@@ -73,6 +73,12 @@ def test_compare_two_runs_in_the_browser(live_server, seeded, browser_page):
     page.on("pageerror", lambda e: errors.append(str(e)))
     browser_login(page, live_server, "olivia", "pw-olivia-123")
 
+    # A selection that cannot be compared is explained on the page, picker beside it.
+    response = page.goto(f"{live_server.url}/compare/?runs={a.pk}")
+    assert response.status == 400
+    assert "pick at least 2 runs" in page.locator("#selection-error").inner_text()
+    shot(page, "bad-selection")
+
     # Arrive without the runs list: the picker lists the project's runs.
     page.goto(f"{live_server.url}/compare/")
     page.check(f"#pick-{a.pk}")
@@ -129,6 +135,15 @@ def test_compare_two_runs_in_the_browser(live_server, seeded, browser_page):
     assert "diff=only" in page.url
     shot(page, "differences-only", "#config-diff")
     shot(page, "value-at-step-30", "#values")
+
+    # The metric picker loads every logged metric when opened (htmx); pick one more.
+    page.click("#metric-picker summary")
+    page.locator('#metrics-form input[value="rewards/format/std"]').check()
+    assert page.locator('#metrics-form input[name="x"]').input_value() == "time"
+    page.click("text=Show these metrics")
+    page.locator('.chart[data-metric="rewards/format/std"] .main-svg').first.wait_for()
+    page.locator("#chart-grid[data-ready]").wait_for()
+    assert "x=time" in page.url and "smoothing=0.95" in page.url
 
     # The shared URL opens the same view.
     page.goto(page.url)

@@ -27,8 +27,12 @@ def _data(client, runs, **params):
 
 
 def _curve(data, metric, run):
+    """The run's curve with its steps and times (a full curve takes them from the run's clock)."""
     m = next(m for m in data["metrics"] if m["name"] == metric)
-    return next(s for s in m["series"] if s["run"] == run.pk)
+    curve = next(s for s in m["series"] if s["run"] == run.pk)
+    if "step" not in curve:
+        curve = {**data["clock"][str(run.pk)], **curve}
+    return curve
 
 
 def test_only_requested_metrics_are_sent(client_for, two_runs, owner):
@@ -105,6 +109,18 @@ def test_best_value_per_row_follows_the_metric_direction(project, owner):
     assert by_metric["entropy"]["direction_words"] == "no best"
 
 
+def test_full_curves_share_their_runs_clock(client_for, two_runs, owner):
+    a, b = two_runs
+    row = MetricRow.objects.get(run=a, step=5)
+    MetricRow.objects.filter(pk=row.pk).update(values={**row.values, "kl": None})  # a NaN
+    data = _data(client_for(owner), two_runs, metrics="reward,kl")
+    reward, kl = data["metrics"]
+    assert set(reward["series"][0]) == {"run", "value"}  # steps and times: the clock's
+    assert data["clock"][str(a.pk)]["step"] == list(range(1, 31))
+    assert set(kl["series"][0]) == {"run", "step", "time", "value"}  # a gap: its own steps
+    assert 5 not in kl["series"][0]["step"] and len(kl["series"][0]["value"]) == 29
+
+
 def test_since_returns_only_new_points(client_for, two_runs, owner):
     data = _data(client_for(owner), two_runs, metrics="reward", since=27)
     assert _curve(data, "reward", two_runs[0])["step"] == [28, 29, 30]
@@ -123,7 +139,9 @@ def test_long_curves_are_downsampled_keeping_the_extremes(project, owner):
     assert 1234 in curve["step"] and max(curve["value"]) == 99.0
     assert 2345 in curve["step"] and min(curve["value"]) == -99.0
     assert curve["step"][0] == 1 and curve["step"][-1] == 3000
-    assert len(data["metrics"][0]["series"][1]["step"]) == 40  # short curves stay whole
+    short = data["metrics"][0]["series"][1]
+    assert len(short["value"]) == 40 and "step" not in short  # whole, on its run's clock
+    assert list(data["clock"]) == [b.pk]  # the long run's 3,000-step clock is not sent
 
 
 def test_csv_has_every_point_of_the_compared_series(client_for, two_runs, member):
@@ -179,3 +197,15 @@ def test_values_that_are_not_numbers_are_skipped(client_for, two_runs, owner):
         f"{reverse('compare-table')}?runs={a.pk},{b.pk}&metrics=reward&step=4"
     )
     assert table.status_code == 200 and "@2" in table.content.decode()
+
+
+def test_a_running_run_makes_the_page_poll_for_new_points(client_for, project, owner):
+    done = seed_run(project=project, user=owner, name="done", steps=10)
+    live = seed_run(project=project, user=owner, name="live", steps=6, status=RunStatus.RUNNING)
+    data = _data(client_for(owner), [done, live], metrics="reward")
+    assert data["active"] is True and data["last_step"][str(live.pk)] == 6
+    MetricRow.objects.create(run=live, step=7, values={"reward": 0.5})
+    update = _data(client_for(owner), [done, live], metrics="reward", since=6)
+    assert _curve(update, "reward", live)["step"] == [7] and _curve(update, "reward", done)[
+        "step"
+    ] == [7, 8, 9, 10]

@@ -61,6 +61,10 @@ def test_check_boxes_redirect_to_the_short_shareable_url(client_for, two_runs, o
     response = client_for(owner).get(f"{reverse('compare')}?runs={a.pk}&runs={b.pk}&x=time")
     assert response.status_code == 302
     assert response.url == f"{reverse('compare')}?runs={a.pk},{b.pk}&x=time"
+    response = client_for(owner).get(
+        f"{reverse('compare')}?runs={a.pk},{b.pk}&metrics=reward&metrics=rewards/format/mean"
+    )
+    assert response.url.endswith("&metrics=reward,rewards/format/mean")
 
 
 def test_picker_lists_the_projects_runs_and_sweeps(client_for, project, owner, member):
@@ -107,3 +111,12 @@ def test_metric_picker_lists_every_metric_logged_even_rare_ones(client_for, two_
         f"{reverse('compare')}?runs={a.pk},{b.pk}&metrics=reward,errors/wrong_name"
     ).content.decode()
     assert 'data-metric="errors/wrong_name"' in body
+
+
+def test_user_text_is_escaped(client_for, project, owner):
+    a = seed_run(project=project, user=owner, name="<b>bold</b> run", steps=3)
+    b = seed_run(project=project, user=owner, name="<b>bold</b> run", steps=3)
+    url = f"{reverse('compare')}?runs={a.pk},{b.pk}&metrics=<script>alert(1)</script>"
+    body = client_for(owner).get(url).content.decode()
+    assert "<b>bold</b>" not in body and "&lt;b&gt;bold&lt;/b&gt; run" in body
+    assert "<script>alert(1)</script>" not in body
