@@ -97,3 +97,20 @@ class RescoredRollout(models.Model):
     format = models.FloatField(null=True)
     correctness = models.FloatField(null=True)
     length = models.FloatField(null=True)
+
+
+class RescoredGroup(models.Model):
+    """One GRPO group of a job: does its ranking or its best completion change, and by how much
+    do its advantages move (`toolrl.lab.group_changes`). The job page lists every group."""
+
+    pk = models.CompositePrimaryKey("job", "step", "group")
+    job = models.ForeignKey(
+        RescoreJob, on_delete=models.CASCADE, related_name="groups", db_constraint=False
+    )
+    step = models.IntegerField()
+    group = models.IntegerField()
+    size = models.IntegerField()
+    ranking_changed = models.BooleanField()
+    best_changed = models.BooleanField()
+    # Mean absolute change of the completions' advantages.
+    advantage_change = models.FloatField()

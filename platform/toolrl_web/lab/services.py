@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from toolrl.errors import validation_messages
 from toolrl.rewards import PRESETS, RewardConfig
-from toolrl_web.lab.models import RescoredRollout, RescoreJob, RescoreStatus
+from toolrl_web.lab.models import RescoredGroup, RescoredRollout, RescoreJob, RescoreStatus
 from toolrl_web.tasks import send_task
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,9 @@ def rescore_job_run(*, job_id: int, workers: int = 2) -> str:
         summary, timings = rescoring.rescore(job=job, workers=workers)
     except Exception as exc:
         log.exception("re-score %s failed", job_id)
-        RescoredRollout.objects.filter(job_id=job_id).delete()  # nothing half-written
+        # Nothing half-written.
+        RescoredRollout.objects.filter(job_id=job_id).delete()
+        RescoredGroup.objects.filter(job_id=job_id).delete()
         RescoreJob.objects.filter(pk=job_id).update(
             status=RescoreStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )

@@ -82,6 +82,37 @@ def lab_distributions(request, job_id: int):
     )
 
 
+def _key(text: str) -> tuple[int, int] | None:
+    step, _, group = text.partition(".")
+    try:
+        return int(step), int(group)
+    except ValueError:
+        return None
+
+
+@require_GET
+def lab_groups(request, job_id: int):
+    """Every group of the job, whether its ranking / best completion changes, paged by key."""
+    job = selectors.rescore_job_get_for_user(user=request.user, job_id=job_id)
+    changed = request.GET.get("changed", "all")
+    if changed not in selectors.GROUP_FILTERS:
+        changed = "all"
+    rows, next_key = selectors.rescore_groups_page(
+        job=job, changed=changed, after=_key(request.GET.get("after", ""))
+    )
+    context = {
+        "job": job,
+        "run": job.run,
+        "project": job.run.project,
+        "rows": rows,
+        "changed": changed,
+        "filters": list(selectors.GROUP_FILTERS),
+        "next_after": f"{next_key[0]}.{next_key[1]}" if next_key else "",
+    }
+    template = "lab/_group-rows.html" if request.htmx else "lab/rescorejob_groups.html"
+    return render(request, template, context)
+
+
 @require_GET
 def lab_group(request, job_id: int, step: int, group: int):
     job = selectors.rescore_job_get_for_user(user=request.user, job_id=job_id)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from toolrl.lab import grpo_advantages
 from toolrl_web.lab import selectors
-from toolrl_web.lab.models import RescoredRollout, RescoreJob, RescoreStatus
+from toolrl_web.lab.models import RescoredGroup, RescoredRollout, RescoreJob, RescoreStatus
 from toolrl_web.rewards.models import RewardConfiguration
 from toolrl_web.runs.models import Rollout
 
@@ -44,6 +44,7 @@ def test_every_lab_page_is_for_members_only(client_for, owner, member, outsider,
         reverse("lab-job", args=[job.pk]),
         reverse("lab-group", args=[job.pk, 1, 0]),
         reverse("lab-distributions", args=[job.pk]),
+        reverse("lab-groups", args=[job.pk]),
     ]
     for user, expected in ((owner, 200), (member, 200), (outsider, 404)):
         client = client_for(user)
@@ -161,6 +162,7 @@ def test_a_failed_rescore_says_why_and_keeps_nothing(
     job = RescoreJob.objects.get()
     assert job.status == RescoreStatus.FAILED and "scorer exploded" in job.error
     assert not RescoredRollout.objects.filter(job=job).exists()
+    assert not RescoredGroup.objects.filter(job=job).exists()
     page = client_for(owner).get(reverse("lab-job", args=[job.pk])).content.decode()
     assert "scorer exploded" in page
 
@@ -184,3 +186,29 @@ def test_a_duplicate_message_does_nothing(client_for, owner, job):
 
     assert rescore_job_run(job_id=job.pk) == "skipped"
     assert RescoredRollout.objects.filter(job=job).count() == job.rollouts_total
+
+
+def test_every_group_is_listed_by_key_and_filtered(client_for, member, job):
+    assert RescoredGroup.objects.filter(job=job).count() == job.summary["groups"] == 6
+    keys, after = [], None
+    while True:  # pages of 2 by (step, group)
+        rows, after = selectors.rescore_groups_page(job=job, after=after, limit=2)
+        keys += [(g.step, g.group) for g in rows]
+        if after is None:
+            break
+    assert keys == [(s, g) for s in (1, 2, 3) for g in (0, 1)]
+    changed = selectors.rescore_groups_page(job=job, changed="ranking")[0]
+    assert len(changed) == job.summary["ranking_changed"] == 3
+    assert {g.group for g in changed} == {0}  # the group where the missing thought re-ranks
+
+    client = client_for(member)
+    page = client.get(reverse("lab-groups", args=[job.pk]), {"changed": "ranking"})
+    assert page.content.decode().count("data-group=") == 3
+    more = client.get(
+        reverse("lab-groups", args=[job.pk]),
+        {"after": "2.0", "changed": "all"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "<html" not in more and more.count("data-group=") == 3  # 2.1, 3.0, 3.1
+    # a key that is not one is the first page, not an error
+    assert client.get(reverse("lab-groups", args=[job.pk]), {"after": "x"}).status_code == 200
