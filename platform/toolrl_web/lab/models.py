@@ -29,6 +29,9 @@ class RescoreJob(models.Model):
     # Inclusive step range; None means from the first / to the last stored step.
     step_from = models.IntegerField(null=True, blank=True)
     step_to = models.IntegerField(null=True, blank=True)
+    # The run's last step when the re-score was asked for: a run still training has more
+    # rollouts later, and then the same question needs a new answer.
+    run_step = models.IntegerField(default=0)
     source = models.CharField(max_length=16, choices=Source.choices)
     # What the user picked, in their words: a preset's or a saved configuration's name.
     label = models.CharField(max_length=200)

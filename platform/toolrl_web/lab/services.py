@@ -89,12 +89,19 @@ def rescore_job_create(
     step_to: int | None = None,
 ) -> tuple[RescoreJob, bool]:
     """The job re-scoring `run` over the step range under `cfg`: an existing one (False) or a
-    new one, queued (True). A failed job is not reused: asking again tries again."""
+    new one, queued (True). A failed job is not reused: asking again tries again; nor is one
+    asked for before the run's last step (it has not seen the newer rollouts)."""
     if step_from is not None and step_to is not None and step_from > step_to:
         raise ValidationError({"step_to": ["The last step must not come before the first."]})
     digest = config_hash(cfg)
     existing = (
-        RescoreJob.objects.filter(run=run, config_hash=digest, step_from=step_from, step_to=step_to)
+        RescoreJob.objects.filter(
+            run=run,
+            config_hash=digest,
+            step_from=step_from,
+            step_to=step_to,
+            run_step=run.last_step,
+        )
         .exclude(status=RescoreStatus.FAILED)
         .order_by("-created_at")
         .first()
@@ -110,6 +117,7 @@ def rescore_job_create(
         source=source,
         step_from=step_from,
         step_to=step_to,
+        run_step=run.last_step,
     )
     transaction.on_commit(lambda: rescore_job_enqueue(job_id=job.pk))
     return job, True

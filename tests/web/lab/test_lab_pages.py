@@ -212,3 +212,42 @@ def test_every_group_is_listed_by_key_and_filtered(client_for, member, job):
     assert "<html" not in more and more.count("data-group=") == 3  # 2.1, 3.0, 3.1
     # a key that is not one is the first page, not an error
     assert client.get(reverse("lab-groups", args=[job.pk]), {"after": "x"}).status_code == 200
+
+
+def test_a_run_still_training_gets_a_new_rescore_after_new_steps(
+    client_for, owner, finished_run, sent_tasks, django_capture_on_commit_callbacks
+):
+    client = client_for(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, finished_run)
+        _post(client, finished_run)
+    assert RescoreJob.objects.count() == 1
+    finished_run.last_step = 4  # a continuation or a still-running run wrote more
+    finished_run.save(update_fields=["last_step"])
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, finished_run)
+    assert RescoreJob.objects.count() == 2 and len(sent_tasks) == 2
+
+
+def test_an_empty_range_finishes_with_nothing_to_show(
+    client_for, owner, finished_run, sent_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client_for(owner), finished_run, step_from=50)
+    job = RescoreJob.objects.get()
+    assert job.status == RescoreStatus.FINISHED and job.summary["groups"] == 0
+    page = client_for(owner).get(reverse("lab-job", args=[job.pk])).content.decode()
+    assert "No groups in this range." in page
+
+
+def test_an_unreachable_queue_fails_the_job_with_a_message(
+    client_for, owner, finished_run, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(name, *, args, queue):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr("toolrl_web.lab.services.send_task", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client_for(owner), finished_run)
+    job = RescoreJob.objects.get()
+    assert job.status == RescoreStatus.FAILED and "could not be reached" in job.error
