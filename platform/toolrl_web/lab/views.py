@@ -17,7 +17,8 @@ from toolrl_web.runs.selectors import run_get_for_user
 @require_http_methods(["GET", "POST"])
 def lab_home(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id)
-    form = RescoreForm(request.POST or None, project=run.project)
+    run_reward = (run.config or {}).get("reward")
+    form = RescoreForm(request.POST or None, project=run.project, run_reward=run_reward)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -49,6 +50,7 @@ def lab_home(request, run_id: int):
         "project": run.project,
         "form": form,
         "jobs": selectors.rescore_jobs_for_run(run=run),
+        "run_reward": run_reward if isinstance(run_reward, str) else "a configuration of its own",
         "first_step": first,
         "last_step": last,
     }

@@ -251,3 +251,8 @@ def test_an_unreachable_queue_fails_the_job_with_a_message(
         _post(client_for(owner), finished_run)
     job = RescoreJob.objects.get()
     assert job.status == RescoreStatus.FAILED and "could not be reached" in job.error
+
+
+def test_the_editor_starts_from_the_runs_reward(client_for, member, finished_run):
+    page = client_for(member).get(reverse("lab-home", args=[finished_run.pk])).content.decode()
+    assert "The run trained under toolrl." in page and "preset: toolrl" in page
