@@ -38,8 +38,27 @@ def scratch_database() -> str:
     return f"{SERVER}/bench_lab"
 
 
+def one_value_wrong(completion: str) -> list[str]:
+    """The completion with its first parameter value changed (valid JSON, partly right), or
+    nothing when no call has a parameter."""
+    import json
+
+    lines = completion.split("\n")
+    for i, line in enumerate(lines):
+        try:
+            call = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(call, dict) and call.get("parameters"):
+            first = next(iter(call["parameters"]))
+            call["parameters"][first] = "something else"
+            return ["\n".join([*lines[:i], json.dumps(call), *lines[i + 1 :]])]
+    return []
+
+
 def seed(run, n: int) -> None:
-    """`n` rollouts of `run` by COPY: each group one ground truth's four completions, shuffled."""
+    """`n` rollouts of `run` by COPY: each group four of one ground truth's completions (the mix
+    of `reward_throughput.py` plus one with a wrong parameter value), in random order."""
     import numpy as np
     from django.db import connection, transaction
     from reward_throughput import ground_truths, group
@@ -48,7 +67,7 @@ def seed(run, n: int) -> None:
     from toolrl.rewards import RewardConfig, score_columns
 
     gts = ground_truths()
-    variants = {gt: group(gt) for gt in gts}
+    variants = {gt: [*group(gt), *one_value_wrong(group(gt)[0])] for gt in gts}
     cfg = RewardConfig.preset("toolrl")
     scored = {}
     for gt, completions in variants.items():

@@ -190,6 +190,47 @@ def _column(values: Sequence[float] | None, n: int) -> np.ndarray:
     return np.array(values, np.float64)  # None becomes NaN
 
 
+def group_changes(
+    *,
+    steps: Sequence[int],
+    groups: Sequence[int],
+    old_total: Sequence[float | None],
+    new_total: Sequence[float | None],
+    old_advantages: Sequence[float | None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Per GRPO group: its key, size, whether its ranking / best completion changes, and the mean
+    absolute change of its advantages; plus each rollout's old and new advantage and group code.
+
+    `old_advantages` are the advantages the run trained with; where one is missing it is
+    computed from the old total.
+
+    >>> g = group_changes(steps=[1, 1], groups=[0, 0], old_total=[0, 1], new_total=[1, 0])
+    >>> g["keys"].tolist(), g["ranking"].tolist(), g["change"].round(3).tolist()
+    ([[1, 0]], [True], [1.414])
+    """
+    n = len(steps)
+    codes, keys = group_codes(steps, groups)
+    old_t, new_t = _column(old_total, n), _column(new_total, n)
+    old_adv = grpo_advantages(np.nan_to_num(old_t), codes)
+    if old_advantages is not None:
+        stored = _column(old_advantages, n)
+        old_adv = np.where(np.isnan(stored), old_adv, stored)
+    new_adv = grpo_advantages(new_t, codes)
+    ranking, best = ranking_changes(old_t, new_t, codes)
+    size = np.bincount(codes, minlength=len(keys))
+    change = np.bincount(codes, weights=np.abs(new_adv - old_adv), minlength=len(keys))
+    return {
+        "keys": keys,
+        "size": size,
+        "ranking": ranking,
+        "best": best,
+        "change": change / np.maximum(size, 1),
+        "codes": codes,
+        "old_advantage": old_adv,
+        "new_advantage": new_adv,
+    }
+
+
 def compare_rewards(
     *,
     steps: Sequence[int],
@@ -199,27 +240,28 @@ def compare_rewards(
     old_advantages: Sequence[float | None] | None = None,
     top: int = 20,
     bins: int = 30,
+    changes: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """The summary of a re-score: distributions, ranking changes per group, advantage correlations.
 
     `old`/`new` map `total` and each component to one value per rollout (None where a rollout
-    has no such value). `old_advantages` are the advantages the run trained with; where one is
-    missing it is computed from the old total. Returns plain JSON-ready data; `top_groups` are
-    the groups whose advantages moved most (mean absolute change).
+    has no such value); `old_advantages` as in `group_changes`, whose result may be passed as
+    `changes` when the caller needs it too. Returns plain JSON-ready data; `top_groups` are the
+    groups whose advantages moved most (mean absolute change).
     """
     n = len(steps)
-    codes, keys = group_codes(steps, groups)
+    if changes is None:
+        changes = group_changes(
+            steps=steps,
+            groups=groups,
+            old_total=old["total"],
+            new_total=new["total"],
+            old_advantages=old_advantages,
+        )
+    keys, size, change = changes["keys"], changes["size"], changes["change"]
+    ranking, best = changes["ranking"], changes["best"]
+    old_adv, new_adv = changes["old_advantage"], changes["new_advantage"]
     n_groups = len(keys)
-    old_total, new_total = _column(old["total"], n), _column(new["total"], n)
-    old_adv = grpo_advantages(np.nan_to_num(old_total), codes)
-    if old_advantages is not None:
-        stored = _column(old_advantages, n)
-        old_adv = np.where(np.isnan(stored), old_adv, stored)
-    new_adv = grpo_advantages(new_total, codes)
-    ranking, best = ranking_changes(old_total, new_total, codes)
-    size = np.bincount(codes, minlength=n_groups)
-    change = np.bincount(codes, weights=np.abs(new_adv - old_adv), minlength=n_groups)
-    change = change / np.maximum(size, 1)
     # Largest change first; ties by step then group, so the list is stable.
     order = np.lexsort((keys[:, 1], keys[:, 0], -change))[:top] if n_groups else []
     names = ["total"] + [k for k in dict.fromkeys([*old, *new]) if k != "total"]

@@ -39,8 +39,15 @@ class RescoreForm(forms.Form):
         help_text="Start from a preset with `preset: NAME`; every field of the reward may be set.",
     )
 
-    def __init__(self, *args, project, **kwargs) -> None:
+    def __init__(self, *args, project, run_reward=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if run_reward:
+            # Start the editor from the run's own reward: the usual question is "what if this
+            # one thing were different".
+            import yaml
+
+            data = {"preset": run_reward} if isinstance(run_reward, str) else run_reward
+            self.fields["edited"].initial = yaml.safe_dump(data, sort_keys=False)
         self.fields["saved"].choices = [("", "—")] + [
             (c.pk, c.name) for c in project.reward_configurations.all()
         ]

@@ -29,6 +29,9 @@ class RescoreJob(models.Model):
     # Inclusive step range; None means from the first / to the last stored step.
     step_from = models.IntegerField(null=True, blank=True)
     step_to = models.IntegerField(null=True, blank=True)
+    # The run's last step when the re-score was asked for: a run still training has more
+    # rollouts later, and then the same question needs a new answer.
+    run_step = models.IntegerField(default=0)
     source = models.CharField(max_length=16, choices=Source.choices)
     # What the user picked, in their words: a preset's or a saved configuration's name.
     label = models.CharField(max_length=200)
@@ -97,3 +100,20 @@ class RescoredRollout(models.Model):
     format = models.FloatField(null=True)
     correctness = models.FloatField(null=True)
     length = models.FloatField(null=True)
+
+
+class RescoredGroup(models.Model):
+    """One GRPO group of a job: does its ranking or its best completion change, and by how much
+    do its advantages move (`toolrl.lab.group_changes`). The job page lists every group."""
+
+    pk = models.CompositePrimaryKey("job", "step", "group")
+    job = models.ForeignKey(
+        RescoreJob, on_delete=models.CASCADE, related_name="groups", db_constraint=False
+    )
+    step = models.IntegerField()
+    group = models.IntegerField()
+    size = models.IntegerField()
+    ranking_changed = models.BooleanField()
+    best_changed = models.BooleanField()
+    # Mean absolute change of the completions' advantages.
+    advantage_change = models.FloatField()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 
-from toolrl.lab import compare_rewards
+from toolrl.lab import compare_rewards, group_changes
 from toolrl.rewards import RewardConfig, effective_ranges, effective_weights
 from toolrl.rewards.config import COMPONENTS
 from toolrl.rewards.parallel import score_many
@@ -136,7 +136,7 @@ def rescore(*, job: RescoreJob, workers: int = 2, page: int = PAGE) -> tuple[dic
         t = time.perf_counter()
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
     t = time.perf_counter()
-    summary = _summary(cols, cfg)
+    summary = _summary(job.pk, cols, cfg)
     summary_s = time.perf_counter() - t
     timings = {
         "read": read_s,
@@ -153,21 +153,45 @@ def rescore(*, job: RescoreJob, workers: int = 2, page: int = PAGE) -> tuple[dic
     return summary, {k: round(v, 3) for k, v in timings.items()}
 
 
-def _summary(cols: dict[str, np.ndarray], cfg: RewardConfig) -> dict[str, Any]:
+def _summary(job_id: int, cols: dict[str, np.ndarray], cfg: RewardConfig) -> dict[str, Any]:
+    """The job's summary; writes its per-group rows on the way."""
     if not cols:
         summary = compare_rewards(steps=[], groups=[], old={"total": []}, new={"total": []})
         return {**summary, "components": cfg.component_names()}
     # Components the run stored (any value) and components the new reward has.
     old = {n: cols[f"old_{n}"] for n in _OLD if n == "total" or np.isfinite(cols[f"old_{n}"]).any()}
     new = {n: cols[f"new_{n}"] for n in ("total", *cfg.component_names())}
-    summary = compare_rewards(
+    changes = group_changes(
         steps=cols["step"],
         groups=cols["group"],
-        old=old,
-        new=new,
+        old_total=old["total"],
+        new_total=new["total"],
         old_advantages=cols["old_adv"],
     )
+    _write_groups(job_id, changes)
+    summary = compare_rewards(
+        steps=cols["step"], groups=cols["group"], old=old, new=new, changes=changes
+    )
     return {**summary, "components": cfg.component_names()}
+
+
+def _write_groups(job_id: int, changes: dict[str, np.ndarray]) -> None:
+    keys = changes["keys"]
+    flag = {True: "t", False: "f"}.__getitem__
+    columns = [
+        [str(job_id)] * len(keys),
+        list(map(str, keys[:, 0].tolist())),
+        list(map(str, keys[:, 1].tolist())),
+        list(map(str, changes["size"].tolist())),
+        list(map(flag, changes["ranking"].tolist())),
+        list(map(flag, changes["best"].tolist())),
+        list(map(repr, changes["change"].tolist())),
+    ]
+    _copy(
+        'lab_rescoredgroup (job_id, step, "group", size, ranking_changed, best_changed, '
+        "advantage_change)",
+        columns,
+    )
 
 
 def _copy_num(values: np.ndarray) -> list[str]:
@@ -195,19 +219,20 @@ def _filled(gts: tuple[str | None, ...]) -> list[str]:
 
 
 def _write(job_id: int, part: dict[str, np.ndarray]) -> None:
-    """Append one page's new scores by COPY."""
+    """Append one page's new scores."""
     columns = [
         [str(job_id)] * len(part["id"]),
         list(map(str, part["id"].tolist())),
         *(_copy_num(part[f"new_{n}"]) for n in _OLD),
     ]
+    _copy("lab_rescoredrollout (job_id, rollout_id, total, format, correctness, length)", columns)
+
+
+def _copy(table: str, columns: list[list[str]]) -> None:
+    """COPY the columns (already COPY text) into `table (cols)`, in one transaction."""
     payload = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
-    copy_sql = (
-        "COPY lab_rescoredrollout (job_id, rollout_id, total, format, correctness, length) "
-        "FROM STDIN"
-    )
     with transaction.atomic(), connection.cursor() as cursor:
         # Re-scores can be computed again: no need to wait for the WAL flush.
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        with cursor.cursor.copy(copy_sql) as copy:
+        with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
             copy.write(payload)

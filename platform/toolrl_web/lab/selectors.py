@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from toolrl.lab import grpo_advantages
-from toolrl_web.lab.models import RescoredRollout, RescoreJob
+from toolrl_web.lab.models import RescoredGroup, RescoredRollout, RescoreJob
 from toolrl_web.runs.models import Rollout
 
 
@@ -57,3 +57,26 @@ def rescore_group_rows(*, job: RescoreJob, step: int, group: int) -> list[dict]:
         s["advantage"] = advantage
     rows.sort(key=lambda r: -((r["new"] or {}).get("total") or float("-inf")))
     return rows
+
+
+GROUP_FILTERS = {
+    "all": Q(),
+    "ranking": Q(ranking_changed=True),
+    "best": Q(best_changed=True),
+    "same": Q(ranking_changed=False),
+}
+
+
+def rescore_groups_page(
+    *, job: RescoreJob, changed: str = "all", after: tuple[int, int] | None = None, limit: int = 50
+) -> tuple[list[RescoredGroup], tuple[int, int] | None]:
+    """One page of the job's groups in (step, group) order after the key `after` (keyset, not
+    OFFSET: the millionth group costs what the first does), and the key to ask for next."""
+    groups = RescoredGroup.objects.filter(GROUP_FILTERS.get(changed, Q()), job=job)
+    if after is not None:
+        step, group = after
+        groups = groups.filter(Q(step__gt=step) | Q(step=step, group__gt=group))
+    rows = list(groups.order_by("step", "group")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, ((rows[-1].step, rows[-1].group) if more else None)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from toolrl.errors import validation_messages
 from toolrl.rewards import PRESETS, RewardConfig
-from toolrl_web.lab.models import RescoredRollout, RescoreJob, RescoreStatus
+from toolrl_web.lab.models import RescoredGroup, RescoredRollout, RescoreJob, RescoreStatus
 from toolrl_web.tasks import send_task
 
 log = logging.getLogger(__name__)
@@ -89,12 +89,19 @@ def rescore_job_create(
     step_to: int | None = None,
 ) -> tuple[RescoreJob, bool]:
     """The job re-scoring `run` over the step range under `cfg`: an existing one (False) or a
-    new one, queued (True). A failed job is not reused: asking again tries again."""
+    new one, queued (True). A failed job is not reused: asking again tries again; nor is one
+    asked for before the run's last step (it has not seen the newer rollouts)."""
     if step_from is not None and step_to is not None and step_from > step_to:
         raise ValidationError({"step_to": ["The last step must not come before the first."]})
     digest = config_hash(cfg)
     existing = (
-        RescoreJob.objects.filter(run=run, config_hash=digest, step_from=step_from, step_to=step_to)
+        RescoreJob.objects.filter(
+            run=run,
+            config_hash=digest,
+            step_from=step_from,
+            step_to=step_to,
+            run_step=run.last_step,
+        )
         .exclude(status=RescoreStatus.FAILED)
         .order_by("-created_at")
         .first()
@@ -110,6 +117,7 @@ def rescore_job_create(
         source=source,
         step_from=step_from,
         step_to=step_to,
+        run_step=run.last_step,
     )
     transaction.on_commit(lambda: rescore_job_enqueue(job_id=job.pk))
     return job, True
@@ -141,7 +149,9 @@ def rescore_job_run(*, job_id: int, workers: int = 2) -> str:
         summary, timings = rescoring.rescore(job=job, workers=workers)
     except Exception as exc:
         log.exception("re-score %s failed", job_id)
-        RescoredRollout.objects.filter(job_id=job_id).delete()  # nothing half-written
+        # Nothing half-written.
+        RescoredRollout.objects.filter(job_id=job_id).delete()
+        RescoredGroup.objects.filter(job_id=job_id).delete()
         RescoreJob.objects.filter(pk=job_id).update(
             status=RescoreStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )

@@ -10,5 +10,6 @@ urlpatterns = [
         views.lab_distributions,
         name="lab-distributions",
     ),
+    path("lab/<int:job_id>/groups/", views.lab_groups, name="lab-groups"),
     path("lab/<int:job_id>/groups/<int:step>/<int:group>/", views.lab_group, name="lab-group"),
 ]

@@ -17,7 +17,8 @@ from toolrl_web.runs.selectors import run_get_for_user
 @require_http_methods(["GET", "POST"])
 def lab_home(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id)
-    form = RescoreForm(request.POST or None, project=run.project)
+    run_reward = (run.config or {}).get("reward")
+    form = RescoreForm(request.POST or None, project=run.project, run_reward=run_reward)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -49,6 +50,7 @@ def lab_home(request, run_id: int):
         "project": run.project,
         "form": form,
         "jobs": selectors.rescore_jobs_for_run(run=run),
+        "run_reward": run_reward if isinstance(run_reward, str) else "a configuration of its own",
         "first_step": first,
         "last_step": last,
     }
@@ -80,6 +82,37 @@ def lab_distributions(request, job_id: int):
     return JsonResponse(
         {"status": job.status, "distributions": job.summary.get("distributions", {})}
     )
+
+
+def _key(text: str) -> tuple[int, int] | None:
+    step, _, group = text.partition(".")
+    try:
+        return int(step), int(group)
+    except ValueError:
+        return None
+
+
+@require_GET
+def lab_groups(request, job_id: int):
+    """Every group of the job, whether its ranking / best completion changes, paged by key."""
+    job = selectors.rescore_job_get_for_user(user=request.user, job_id=job_id)
+    changed = request.GET.get("changed", "all")
+    if changed not in selectors.GROUP_FILTERS:
+        changed = "all"
+    rows, next_key = selectors.rescore_groups_page(
+        job=job, changed=changed, after=_key(request.GET.get("after", ""))
+    )
+    context = {
+        "job": job,
+        "run": job.run,
+        "project": job.run.project,
+        "rows": rows,
+        "changed": changed,
+        "filters": list(selectors.GROUP_FILTERS),
+        "next_after": f"{next_key[0]}.{next_key[1]}" if next_key else "",
+    }
+    template = "lab/_group-rows.html" if request.htmx else "lab/rescorejob_groups.html"
+    return render(request, template, context)
 
 
 @require_GET

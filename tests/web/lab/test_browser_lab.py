@@ -47,6 +47,12 @@ def test_rescore_a_finished_run_from_the_browser(
     assert page.locator('[data-status="finished"]').count() == 1
     shot(page, "rescore_job")
 
+    page.click("text=those whose ranking changes")
+    page.wait_for_url("**/groups/?changed=ranking")
+    assert page.locator("#all-groups tbody tr[data-group]").count() == 3
+    shot(page, "rescore_groups")
+    page.go_back()
+
     page.locator("#top-groups a", has_text="both scores").first.click()
     page.wait_for_url("**/groups/*/*/")
     rows = page.locator("#group-rows tbody tr")

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from toolrl.lab import grpo_advantages
 from toolrl_web.lab import selectors
-from toolrl_web.lab.models import RescoredRollout, RescoreJob, RescoreStatus
+from toolrl_web.lab.models import RescoredGroup, RescoredRollout, RescoreJob, RescoreStatus
 from toolrl_web.rewards.models import RewardConfiguration
 from toolrl_web.runs.models import Rollout
 
@@ -44,6 +44,7 @@ def test_every_lab_page_is_for_members_only(client_for, owner, member, outsider,
         reverse("lab-job", args=[job.pk]),
         reverse("lab-group", args=[job.pk, 1, 0]),
         reverse("lab-distributions", args=[job.pk]),
+        reverse("lab-groups", args=[job.pk]),
     ]
     for user, expected in ((owner, 200), (member, 200), (outsider, 404)):
         client = client_for(user)
@@ -161,6 +162,7 @@ def test_a_failed_rescore_says_why_and_keeps_nothing(
     job = RescoreJob.objects.get()
     assert job.status == RescoreStatus.FAILED and "scorer exploded" in job.error
     assert not RescoredRollout.objects.filter(job=job).exists()
+    assert not RescoredGroup.objects.filter(job=job).exists()
     page = client_for(owner).get(reverse("lab-job", args=[job.pk])).content.decode()
     assert "scorer exploded" in page
 
@@ -184,3 +186,73 @@ def test_a_duplicate_message_does_nothing(client_for, owner, job):
 
     assert rescore_job_run(job_id=job.pk) == "skipped"
     assert RescoredRollout.objects.filter(job=job).count() == job.rollouts_total
+
+
+def test_every_group_is_listed_by_key_and_filtered(client_for, member, job):
+    assert RescoredGroup.objects.filter(job=job).count() == job.summary["groups"] == 6
+    keys, after = [], None
+    while True:  # pages of 2 by (step, group)
+        rows, after = selectors.rescore_groups_page(job=job, after=after, limit=2)
+        keys += [(g.step, g.group) for g in rows]
+        if after is None:
+            break
+    assert keys == [(s, g) for s in (1, 2, 3) for g in (0, 1)]
+    changed = selectors.rescore_groups_page(job=job, changed="ranking")[0]
+    assert len(changed) == job.summary["ranking_changed"] == 3
+    assert {g.group for g in changed} == {0}  # the group where the missing thought re-ranks
+
+    client = client_for(member)
+    page = client.get(reverse("lab-groups", args=[job.pk]), {"changed": "ranking"})
+    assert page.content.decode().count("data-group=") == 3
+    more = client.get(
+        reverse("lab-groups", args=[job.pk]),
+        {"after": "2.0", "changed": "all"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "<html" not in more and more.count("data-group=") == 3  # 2.1, 3.0, 3.1
+    # a key that is not one is the first page, not an error
+    assert client.get(reverse("lab-groups", args=[job.pk]), {"after": "x"}).status_code == 200
+
+
+def test_a_run_still_training_gets_a_new_rescore_after_new_steps(
+    client_for, owner, finished_run, sent_tasks, django_capture_on_commit_callbacks
+):
+    client = client_for(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, finished_run)
+        _post(client, finished_run)
+    assert RescoreJob.objects.count() == 1
+    finished_run.last_step = 4  # a continuation or a still-running run wrote more
+    finished_run.save(update_fields=["last_step"])
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, finished_run)
+    assert RescoreJob.objects.count() == 2 and len(sent_tasks) == 2
+
+
+def test_an_empty_range_finishes_with_nothing_to_show(
+    client_for, owner, finished_run, sent_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client_for(owner), finished_run, step_from=50)
+    job = RescoreJob.objects.get()
+    assert job.status == RescoreStatus.FINISHED and job.summary["groups"] == 0
+    page = client_for(owner).get(reverse("lab-job", args=[job.pk])).content.decode()
+    assert "No groups in this range." in page
+
+
+def test_an_unreachable_queue_fails_the_job_with_a_message(
+    client_for, owner, finished_run, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(name, *, args, queue):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr("toolrl_web.lab.services.send_task", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client_for(owner), finished_run)
+    job = RescoreJob.objects.get()
+    assert job.status == RescoreStatus.FAILED and "could not be reached" in job.error
+
+
+def test_the_editor_starts_from_the_runs_reward(client_for, member, finished_run):
+    page = client_for(member).get(reverse("lab-home", args=[finished_run.pk])).content.decode()
+    assert "The run trained under toolrl." in page and "preset: toolrl" in page
