@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI, Query, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
@@ -60,12 +60,20 @@ def request_validation_error(request, exc: NinjaValidationError):
     detail = []
     for error in exc.errors:
         loc = [str(p) for p in error.get("loc", ())]
-        if loc[:1] == ["body"] and len(loc) > 1:
-            loc = loc[2:]
+        if loc[:1] == ["body"]:
+            loc = loc[2:] or ["body"]
         elif loc[:1] in (["query"], ["path"]):
             loc = loc[1:]
         detail.append({"field": ".".join(loc), "message": error.get("msg", "invalid")})
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    # django-ninja's own refusals, e.g. a body that is not JSON (400).
+    field = "body" if exc.status_code == 400 else ""
+    detail = [{"field": field, "message": str(exc)}]
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)
@@ -118,6 +126,9 @@ def run_list(request, slug: str, before: int | None = None):
 )
 def run_launch(request, slug: str, payload: schemas.RunLaunchIn):
     """Launch a run, with the launch form's checks and messages."""
+    # django-ninja lets a JSON array or string through as "all fields left out": refuse it.
+    if request.body.strip() and not request.body.lstrip().startswith(b"{"):
+        raise DjangoValidationError({"body": 'Send a JSON object, e.g. {"max_steps": 20}.'})
     project = project_get_for_user(user=request.auth, slug=slug)
     run = services.api_run_launch(project=project, user=request.auth, **payload.dict())
     return Status(201, run)

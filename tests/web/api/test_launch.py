@@ -113,3 +113,26 @@ def test_resume_makes_a_continuation(api_client, token_for, member, run):
     body = response.json()
     assert body["resumed_from"] == run.pk and body["start_step"] == 2
     assert body["created_by"] == member.username
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{not json", "Cannot parse request body"),
+        ("[1]", "Send a JSON object"),
+        ('"x"', "Send a JSON object"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_is_refused_as_json(
+    client, token_for, owner, project, no_enqueue, body, message
+):
+    response = client.post(
+        f"/api/projects/{project.slug}/runs",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_for(owner)}"},
+    )
+    assert response.status_code in (400, 422), response.content
+    detail = response.json()["detail"]
+    assert detail[0]["field"] == "body" and message in detail[0]["message"], detail
+    assert not Run.objects.exists()
