@@ -99,6 +99,9 @@ CASES = [
     ),
     # nothing logged yet
     ("empty", {"metrics": []}, [], None),
+    # two steps are no trend yet; three are
+    ("two_steps", {"metrics": rows(2, frac_reward_zero_std=1.0)}, [], None),
+    ("three_steps", {"metrics": rows(3, frac_reward_zero_std=1.0)}, ["equal_groups"], None),
 ]
 
 

@@ -26,8 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# How many recent logged steps a check averages over.
+# How many recent logged steps a check averages over, and the fewest it needs to say anything.
 WINDOW = 10
+MIN_STEPS = 3
 # Share of groups with equal rewards above which the page warns.
 EQUAL_GROUPS_SHARE = 0.5
 # Share of completions cut at the maximum length above which the page warns.
@@ -65,17 +66,24 @@ def _recent(metrics: Sequence[tuple[int, Mapping[str, Any]]], key: str) -> list[
     return [float(x) for x in values if isinstance(x, int | float)]
 
 
+def _recent_mean(metrics, key: str) -> tuple[float | None, int]:
+    """The mean of `key` over the last WINDOW steps and how many steps that is (None when
+    fewer than MIN_STEPS logged it: one noisy step is no trend)."""
+    values = _recent(metrics, key)
+    return (_mean(values) if len(values) >= MIN_STEPS else None), len(values)
+
+
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
 def _equal_groups(metrics, last_step: int) -> Hint | None:
-    share = _mean(_recent(metrics, "frac_reward_zero_std"))
+    share, steps = _recent_mean(metrics, "frac_reward_zero_std")
     if share is None or share < EQUAL_GROUPS_SHARE:
         return None
     return Hint(
         "equal_groups",
-        f"{share:.0%} of groups had equal rewards over the last {WINDOW} steps: a group whose "
+        f"{share:.0%} of groups had equal rewards over the last {steps} steps: a group whose "
         "completions all score the same has zero advantage, so nothing is learned from it. "
         "More completions per prompt, a higher temperature or a finer reward spread them.",
         {"step": last_step, "equal_groups": 1},
@@ -83,12 +91,12 @@ def _equal_groups(metrics, last_step: int) -> Hint | None:
 
 
 def _truncated(metrics) -> Hint | None:
-    share = _mean(_recent(metrics, "completions/clipped_ratio"))
+    share, steps = _recent_mean(metrics, "completions/clipped_ratio")
     if share is None or share < TRUNCATED_SHARE:
         return None
     return Hint(
         "truncated",
-        f"{share:.0%} of completions were cut at the maximum length over the last {WINDOW} "
+        f"{share:.0%} of completions were cut at the maximum length over the last {steps} "
         "steps: they cannot close their tool call. Raise max_completion_length or reward "
         "shorter thoughts.",
         {"truncated": 1},
