@@ -45,14 +45,24 @@ def eval_worker(tmp_path, tiny_model_cache, settings):
     catalog.clear_cache()
 
 
-def test_launch_from_the_run_page_and_see_results_and_chart(
-    live_server, eval_worker, project, owner, monkeypatch, browser_page
-):
-    # A finished run (not trained: no_messages keeps its message from the worker).
+# The rows each test needs are made in fixtures set up before `browser_page`: ORM calls made
+# once Playwright's greenlet runs open a connection Django never closes.
+
+
+@pytest.fixture
+def finished_run(project, owner, no_messages):
+    """A finished run (not trained: no_messages keeps its message from the worker)."""
     run = run_services.run_create(
         project=project, user=owner, config=tiny_run_config(), name="weather v1"
     )
     Run.objects.filter(pk=run.pk).update(status=RunStatus.FINISHED, last_step=4)
+    return run
+
+
+def test_launch_from_the_run_page_and_see_results_and_chart(
+    live_server, eval_worker, finished_run, browser_page
+):
+    run = finished_run
     with_benchmark = shared_data.DATA.is_dir()
 
     page = browser_page
@@ -102,8 +112,8 @@ def test_launch_from_the_run_page_and_see_results_and_chart(
     shot(page, "compare")
 
 
-def test_charts_over_checkpoints_and_compare_table(live_server, project, owner, browser_page):
-    """Stored results (no worker): several checkpoints and suites, the paper's lines, best marks."""
+@pytest.fixture
+def two_runs_with_results(project, owner):
     from tests.web.evaluations.conftest import finished_evaluation, make_run
 
     a = make_run(project, owner, name="toolrl reward", steps=())
@@ -122,6 +132,14 @@ def test_charts_over_checkpoints_and_compare_table(live_server, project, owner, 
     finished_evaluation(
         b, step=30, results={"bfcl": {"single_turn_mean": 0.39, "irrelevance": 0.7}}
     )
+    return a, b
+
+
+def test_charts_over_checkpoints_and_compare_table(
+    live_server, two_runs_with_results, browser_page
+):
+    """Stored results (no worker): several checkpoints and suites, the paper's lines, best marks."""
+    a, b = two_runs_with_results
     page = browser_page
     browser_login(page, live_server, "olivia", "pw-olivia-123")
     page.goto(f"{live_server.url}/runs/{a.pk}/evaluations/")
@@ -144,17 +162,22 @@ def test_charts_over_checkpoints_and_compare_table(live_server, project, owner, 
     shot(page, "compare_two_runs")
 
 
-def test_form_without_benchmark_data_names_the_suites(
-    live_server, project, owner, settings, tmp_path, monkeypatch, browser_page
-):
-    """A user's clone: no ../shared, no TOOLRL_EVAL_DATA; only held-out can be chosen."""
+@pytest.fixture
+def run_without_data(project, owner, settings, tmp_path, monkeypatch):
+    """A user's clone: no ../shared, no TOOLRL_EVAL_DATA."""
     from tests.web.evaluations.conftest import make_run
 
     settings.EVAL_DATA_DIR = ""
     settings.BASE_DIR = tmp_path / "checkout"
     monkeypatch.delenv("TOOLRL_EVAL_DATA", raising=False)
     catalog.clear_cache()
-    run = make_run(project, owner, name="no data here")
+    yield make_run(project, owner, name="no data here")
+    catalog.clear_cache()
+
+
+def test_form_without_benchmark_data_names_the_suites(live_server, run_without_data, browser_page):
+    """Only held-out can be chosen; the others say why."""
+    run = run_without_data
     page = browser_page
     browser_login(page, live_server, "olivia", "pw-olivia-123")
     page.goto(f"{live_server.url}/runs/{run.pk}/evaluations/")
@@ -163,4 +186,3 @@ def test_form_without_benchmark_data_names_the_suites(
     assert page.locator('input[value="held-out"]').is_enabled()
     assert "API-Bank needs the benchmark data" in page.locator("fieldset.suites").inner_text()
     shot(page, "form_without_data")
-    catalog.clear_cache()
