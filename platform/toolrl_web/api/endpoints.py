@@ -6,6 +6,8 @@ selector, return what the schema describes.
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI, Query, Status
@@ -125,13 +127,36 @@ def run_list(request, slug: str, before: int | None = None):
     tags=["runs"],
 )
 def run_launch(request, slug: str, payload: schemas.RunLaunchIn):
-    """Launch a run, with the launch form's checks and messages."""
-    # django-ninja lets a JSON array or string through as "all fields left out": refuse it.
-    if request.body.strip() and not request.body.lstrip().startswith(b"{"):
-        raise DjangoValidationError({"body": 'Send a JSON object, e.g. {"max_steps": 20}.'})
+    """Launch a run: the launch form's fields, with its checks and messages."""
+    fields = _launch_fields(request, payload)
     project = project_get_for_user(user=request.auth, slug=slug)
-    run = services.api_run_launch(project=project, user=request.auth, **payload.dict())
+    run = services.api_run_launch(project=project, user=request.auth, fields=fields)
     return Status(201, run)
+
+
+@api.post(
+    "/projects/{slug}/sweeps",
+    response={201: list[schemas.RunDetailOut], 422: schemas.ErrorOut},
+    tags=["runs"],
+)
+def run_sweep(request, slug: str, payload: schemas.SweepLaunchIn):
+    """Launch one run per value of `sweep_field`, grouped as one sweep (their `sweep` label)."""
+    fields = _launch_fields(request, payload)
+    project = project_get_for_user(user=request.auth, slug=slug)
+    runs = services.api_run_sweep(project=project, user=request.auth, fields=fields)
+    return Status(201, runs)
+
+
+def _launch_fields(request, payload) -> dict:
+    """The body's fields: the schema's, typed, and every other key as sent, so that the launch
+    service refuses it by name (the schema would silently drop it: a path under `data` must be
+    refused, not ignored)."""
+    body = json.loads(request.body or b"{}")
+    # django-ninja lets a JSON array or string through as "all fields left out": refuse it.
+    if not isinstance(body, dict):
+        raise DjangoValidationError({"body": 'Send a JSON object, e.g. {"max_steps": 20}.'})
+    known = type(payload).model_fields
+    return {**{k: v for k, v in body.items() if k not in known}, **payload.dict()}
 
 
 @api.get("/runs/{run_id}", response=schemas.RunDetailOut, tags=["runs"])

@@ -25,17 +25,60 @@ class ProjectOut(Schema):
     created_at: datetime
 
 
-class RunLaunchIn(Schema):
-    """The launch form's fields: a preset, a reward preset, a number of steps, overrides."""
+def _help(name: str, extra: str = "") -> str:
+    """The launch form's help text of a field, so the page and the API describe it alike."""
+    from toolrl_web.runs.forms import RunLaunchForm
 
-    name: str = "toolrl run"
-    preset: str = Field("cpu-tiny", description="Run preset: cpu-tiny or toolrl-paper.")
-    reward: str = Field("toolrl", description="Reward preset (toolrl, dynamic, ...).")
-    max_steps: int | None = Field(None, description="Training steps; empty: the preset's.")
-    overrides: dict[str, Any] = Field(
-        default_factory=dict,
-        description='Merged over the preset, e.g. {"grpo": {"learning_rate": 1e-4}}. '
-        "Paths on the server are refused in data, model and reward.",
+    field = RunLaunchForm.base_fields[name]
+    return " ".join(p for p in (str(field.label or ""), str(field.help_text or ""), extra) if p)
+
+
+class RunLaunchIn(Schema):
+    """The launch form's fields, by the same names; every one optional (left out or null: the
+    preset's value). Datasets, tool sets and reward configurations are chosen by their id in
+    the project, a model by name; any other key (`data`, `reward`, `overrides`...) is refused by
+    name, as a path on the server would be."""
+
+    name: str | None = Field(None, description=_help("name", "Default: toolrl run."))
+    preset: str | None = Field(None, description=_help("preset", "cpu-tiny or toolrl-paper."))
+    model: str | None = Field(None, description=_help("model"))
+    dataset: int | None = Field(None, description=_help("dataset", "A dataset id."))
+    toolset: int | None = Field(None, description=_help("toolset", "A tool set id."))
+    validation_dataset: int | None = Field(
+        None, description=_help("validation_dataset", "A dataset id.")
+    )
+    reward_configuration: int | None = Field(
+        None, description=_help("reward_configuration", "A reward configuration id.")
+    )
+    reward_preset: str | None = Field(None, description=_help("reward_preset"))
+    num_generations: int | None = Field(None, description=_help("num_generations"))
+    prompts_per_step: int | None = Field(None, description=_help("prompts_per_step"))
+    learning_rate: float | None = Field(None, description=_help("learning_rate"))
+    temperature: float | None = Field(None, description=_help("temperature"))
+    top_p: float | None = Field(None, description=_help("top_p"))
+    max_completion_length: int | None = Field(None, description=_help("max_completion_length"))
+    max_steps: int | None = Field(None, description=_help("max_steps"))
+    epochs: float | None = Field(None, description=_help("epochs"))
+    beta: float | None = Field(None, description=_help("beta"))
+    epsilon: float | None = Field(None, description=_help("epsilon"))
+    scale_rewards: str | None = Field(None, description=_help("scale_rewards"))
+    lora: bool | None = Field(None, description=_help("lora"))
+    lora_r: int | None = Field(None, description=_help("lora_r"))
+    generation_backend: str | None = Field(None, description=_help("generation_backend"))
+    eval_every: int | None = Field(None, description=_help("eval_every"))
+    seed: int | None = Field(None, description=_help("seed"))
+    queue: str | None = Field(None, description=_help("queue", "cpu or gpu."))
+    clone_of: int | None = Field(
+        None, description="A run id of the project: start from its configuration."
+    )
+
+
+class SweepLaunchIn(RunLaunchIn):
+    """A launch's fields plus the setting to vary and its values: one run per value."""
+
+    sweep_field: str = Field(description=_help("sweep_field"))
+    sweep_values: str | list[float | int | str] = Field(
+        description=_help("sweep_values", "Or a JSON list, e.g. [1e-5, 3e-5].")
     )
 
 

@@ -41,9 +41,7 @@ def url(project, run, dataset, reward_configuration):
 
 def call(client, method: str, path: str):
     if method == "post":
-        return client.post(
-            path, {"name": "api", "overrides": {"model": {"name_or_path": "tiny:fast"}}}
-        )
+        return client.post(path, {"name": "api", "model": "tiny:fast"})
     return client.get(path)
 
 
