@@ -219,12 +219,10 @@ def run_evaluations(request, run_id: int, since: int = -1):
 
 @api.get("/runs/{run_id}/rollouts", response=schemas.RolloutPageOut, tags=["runs"])
 def run_rollouts(request, run_id: int, query: Query[schemas.RolloutQuery]):
-    """The rollout browser's filters, paged by keyset: pass `next_after` back as `after`."""
+    """The rollout browser's filters and order, paged by keyset: pass `next_after` as `after`."""
     run = run_selectors.run_get_for_user(user=request.auth, run_id=run_id)
-    params = query.dict()
-    after, limit = params.pop("after"), params.pop("limit")
-    filters = selectors.RolloutFilters(**params)
-    page, next_after = selectors.rollouts_page(run=run, filters=filters, after=after, limit=limit)
+    # The browser's form reads the query string as sent; the schema above documents and types it.
+    page, next_after = selectors.rollouts_page(run=run, query=request.GET, limit=query.limit)
     return {"rollouts": page, "next_after": next_after}
 
 

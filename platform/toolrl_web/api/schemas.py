@@ -143,13 +143,14 @@ class RolloutOut(Schema):
     length: float | None
     advantage: float | None
     error_category: str
+    failure: str
     num_tokens: int | None
     truncated: bool
 
 
 class RolloutPageOut(Schema):
-    rollouts: list[RolloutOut]
-    next_after: int | None = Field(description="Pass as `after` for the next page; null: last.")
+    rollouts: list[RolloutOut] = Field(description="In (step, id) order, as the browser shows.")
+    next_after: str | None = Field(description="Pass as `after` for the next page; null: last.")
 
 
 class DatasetOut(Schema):
@@ -193,24 +194,27 @@ class RewardConfigurationDetailOut(RewardConfigurationOut):
 
 
 class RolloutQuery(Schema):
-    """The rollout browser's filters; every one given must hold."""
+    """The rollout browser's filters, by its own names (its query string works here as is);
+    every one given must hold."""
 
     step: int | None = Field(None, description="Only this training step.")
-    min_total: float | None = Field(None, description="Total reward at least this.")
-    max_total: float | None = Field(None, description="Total reward at most this.")
     component: str | None = Field(
-        None, description="Reward component `min`/`max` apply to (default: total)."
-    )
-    min: float | None = Field(None, description="The component at least this.")
-    max: float | None = Field(None, description="The component at most this.")
-    error_category: str | None = Field(None, description="Failure label, e.g. invalid_json.")
-    truncated: bool | None = Field(None, description="Cut at the completion length.")
-    equal_groups: bool | None = Field(
         None,
-        description="true: only groups whose completions all scored the same (no learning "
-        "signal); false: only groups with a signal.",
+        description="The score `min`/`max` bound: total, format, correctness, length or "
+        "advantage (default: total).",
     )
-    prompt_id: str | None = Field(None, description="Only this prompt's completions.")
-    q: str | None = Field(None, description="Text in the completion.")
-    after: int | None = Field(None, description="`next_after` of the previous page.")
+    min: float | None = Field(None, description="The score at least this.")
+    max: float | None = Field(None, description="The score at most this.")
+    error: str | None = Field(None, description="Parser/reward error category, e.g. bad_json.")
+    failure: str | None = Field(
+        None, description="Failure label (toolrl.taxonomy), e.g. correct, wrong_tool."
+    )
+    truncated: bool = Field(False, description="true: only completions cut at the length.")
+    equal_groups: bool = Field(
+        False,
+        description="true: only groups whose completions all scored the same (no learning signal).",
+    )
+    prompt: str | None = Field(None, description="Only this prompt id's completions.")
+    q: str | None = Field(None, description="Text in the completion (exact case).")
+    after: str | None = Field(None, description="`next_after` of the previous page (STEP.ID).")
     limit: int = Field(50, ge=1, le=500, description="Rollouts per page.")

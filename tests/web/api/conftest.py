@@ -74,6 +74,7 @@ def run(project, owner, no_enqueue):
                         format=1.0,
                         correctness=total - 1.0,
                         error_category="bad_json" if i == 3 else "",
+                        failure="correct" if total >= 2 else "wrong_tool",
                         truncated=i == 2,
                     )
                 )

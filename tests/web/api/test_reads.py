@@ -45,16 +45,16 @@ def _ids(get, run, **params) -> list[int]:
     [
         ({}, 16),
         ({"step": 2}, 8),
-        ({"min_total": 2}, 4),  # totals 2 and 3 of group 1, both steps
-        ({"max_total": 0.5}, 2),  # total 0 of group 1
-        ({"component": "correctness", "min": 1.5}, 2),  # a column: correctness = total - 1
-        ({"component": "custom", "min": 0.7}, 4),  # a component only in the rewards JSON
-        ({"min": 1, "max": 1}, 10),  # no component: the total
-        ({"error_category": "bad_json"}, 4),
+        ({"component": "total", "min": 2}, 4),  # totals 2 and 3 of group 1, both steps
+        ({"max": 0.5}, 2),  # no component: the total (a hint's link); total 0 of group 1
+        ({"component": "correctness", "min": 1.5}, 2),  # correctness = total - 1
+        ({"min": 1, "max": 1}, 10),
+        ({"error": "bad_json"}, 4),
+        ({"failure": "correct"}, 4),
         ({"truncated": "true"}, 4),
+        ({"truncated": "on"}, 4),  # the browser's checkbox value
         ({"equal_groups": "true"}, 8),  # group 0 of each step scored all 1.0
-        ({"equal_groups": "false"}, 8),
-        ({"prompt_id": "p1", "step": 1}, 4),
+        ({"prompt": "p1", "step": 1}, 4),
         ({"q": "group 1 #3"}, 2),
     ],
 )
@@ -62,9 +62,26 @@ def test_rollout_filters(get, run, params, count):
     assert len(_ids(get, run, **params)) == count
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"step": 2}, {"component": "total", "min": 2}, {"failure": "correct", "truncated": "on"}],
+)
+def test_the_api_and_the_rollout_browser_agree(get, run, params):
+    from toolrl_web.rollouts.forms import RolloutFilterForm
+    from toolrl_web.rollouts.selectors import rollouts_filtered
+
+    form = RolloutFilterForm({k: str(v) for k, v in params.items()})
+    browser = list(rollouts_filtered(run=run, filters=form.filters()).values_list("id", flat=True))
+    api = [
+        r["id"] for r in get(f"/api/runs/{run.pk}/rollouts", limit=500, **params).json()["rollouts"]
+    ]
+    assert api == browser and api
+
+
 def test_rollouts_page_by_keyset(get, run):
     first = get(f"/api/runs/{run.pk}/rollouts", limit=6, step=1).json()
-    assert len(first["rollouts"]) == 6 and first["next_after"] == first["rollouts"][-1]["id"]
+    last = first["rollouts"][-1]
+    assert len(first["rollouts"]) == 6 and first["next_after"] == f"{last['step']}.{last['id']}"
     rest = get(f"/api/runs/{run.pk}/rollouts", limit=6, step=1, after=first["next_after"]).json()
     assert len(rest["rollouts"]) == 2 and rest["next_after"] is None
     ids = [r["id"] for r in first["rollouts"] + rest["rollouts"]]
@@ -72,10 +89,32 @@ def test_rollouts_page_by_keyset(get, run):
     assert all(r["step"] == 1 for r in rest["rollouts"])
 
 
-def test_a_bad_component_name_is_refused(get, run):
-    response = get(f"/api/runs/{run.pk}/rollouts", component="x;drop", min=1)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["field"] == "component"
+def test_rollouts_page_across_steps_in_step_order(get, run):
+    seen, after = [], None
+    while True:
+        params = {"limit": 5} | ({"after": after} if after else {})
+        body = get(f"/api/runs/{run.pk}/rollouts", **params).json()
+        seen += [(r["step"], r["id"]) for r in body["rollouts"]]
+        if not (after := body["next_after"]):
+            break
+    assert seen == sorted(seen) and len(seen) == 16
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"component": "custom", "min": 1}, "component"),
+        ({"component": "x;drop", "min": 1}, "component"),
+        ({"failure": "nope"}, "failure"),
+        ({"after": "12"}, "after"),
+        ({"step": "two"}, "step"),
+        ({"limit": 0}, "limit"),
+    ],
+)
+def test_a_bad_filter_is_refused_naming_it(get, run, params, field):
+    response = get(f"/api/runs/{run.pk}/rollouts", **params)
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["field"] == field
 
 
 def test_datasets_and_reward_configurations(get, project, dataset, reward_configuration):
@@ -109,6 +148,6 @@ def test_openapi_description_and_docs_are_served(client):
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
 
 
-@pytest.mark.parametrize(("equal", "groups"), [("true", {0}), ("false", {1})])
-def test_equal_groups_picks_the_groups_without_or_with_a_signal(get, run, equal, groups):
-    assert {g for _, g, _ in _ids(get, run, equal_groups=equal)} == groups
+def test_equal_groups_picks_the_groups_without_a_signal(get, run):
+    assert {g for _, g, _ in _ids(get, run, equal_groups="true")} == {0}
+    assert {g for _, g, _ in _ids(get, run, equal_groups="false")} == {0, 1}  # no filter
