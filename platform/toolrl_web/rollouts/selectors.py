@@ -91,11 +91,12 @@ def rollout_page(
     run: Run,
     filters: RolloutFilters,
     after: tuple[int, int] | None = None,
-    size: int = PAGE_SIZE,
+    size: int | None = None,
 ) -> tuple[list[Rollout], tuple[int, int] | None]:
-    """One page of `size` filtered rollouts after the keyset cursor (step, id), and the next
-    cursor (None on the last page). Keyset, not OFFSET: page 1,000 costs what page 1 does.
-    (The JSON API pages with a larger `size`.)"""
+    """One page of `size` (default PAGE_SIZE) filtered rollouts after the keyset cursor
+    (step, id), and the next cursor (None on the last page). Keyset, not OFFSET: page 1,000
+    costs what page 1 does. (The JSON API pages with a larger `size`.)"""
+    size = size or PAGE_SIZE  # read at call time: tests shrink PAGE_SIZE
     qs = rollouts_filtered(run=run, filters=filters)
     if after is not None:
         step, last_id = after
