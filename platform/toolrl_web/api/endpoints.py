@@ -17,6 +17,7 @@ from ninja.security import HttpBearer
 
 from toolrl_web.api import schemas, selectors, services
 from toolrl_web.datasets.selectors import dataset_get_for_user, dataset_list_for_project
+from toolrl_web.evaluations import selectors as evaluation_selectors
 from toolrl_web.projects.selectors import project_get_for_user, project_list_for_user
 from toolrl_web.runs import selectors as run_selectors
 from toolrl_web.runs import services as run_services
@@ -209,12 +210,18 @@ def run_metrics(request, run_id: int, since: int = -1):
     return _curve(run, points, status, since)
 
 
-@api.get("/runs/{run_id}/evaluations", response=schemas.CurveOut, tags=["runs"])
-def run_evaluations(request, run_id: int, since: int = -1):
-    """Held-out metrics logged during training after step `since`."""
+@api.get("/runs/{run_id}/evaluations", response=schemas.EvaluationsOut, tags=["runs"])
+def run_evaluations(request, run_id: int, since: int = -1, before: int | None = None):
+    """Held-out metrics logged during training after step `since`; the evaluation jobs of the
+    run (newest first, `before` pages back) and every suite's results per checkpoint."""
     run = run_selectors.run_get_for_user(user=request.auth, run_id=run_id)
     status = run.status
-    return _curve(run, selectors.run_eval_rows(run=run, since_step=since), status, since)
+    curve = _curve(run, selectors.run_eval_rows(run=run, since_step=since), status, since)
+    # All suite points, not those after `since`: an evaluation of an early checkpoint may finish
+    # after a later one's, and there are a few points per suite, not one per step.
+    suites = evaluation_selectors.run_suite_points(run=run)
+    jobs, older = evaluation_selectors.evaluation_page_for_run(run=run, before=before)
+    return {**curve, "suites": suites, "evaluations": jobs, "evaluations_before": older}
 
 
 @api.get("/runs/{run_id}/rollouts", response=schemas.RolloutPageOut, tags=["runs"])

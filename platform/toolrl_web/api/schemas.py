@@ -127,6 +127,57 @@ class CurveOut(Schema):
     next_since: int = Field(description="Pass as `since` to get only newer points.")
 
 
+class EvaluationResultOut(Schema):
+    suite: str
+    score: float = Field(description="The suite's headline score.")
+    item_count: int
+    metrics: dict[str, Any]
+
+
+class EvaluationJobOut(Schema):
+    """An evaluation job of the evaluations app: a checkpoint of the run on benchmark suites."""
+
+    id: int
+    status: str
+    checkpoint_step: int
+    model_label: str
+    suites: list[str]
+    limit: int = Field(description="Items per suite; 0: all.")
+    progress_done: int
+    progress_total: int
+    current_suite: str
+    error: str
+    created_by: str | None = Field(None, alias="created_by.username")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    results: list[EvaluationResultOut]
+
+
+class SuitePoint(Schema):
+    step: int = Field(description="The checkpoint step evaluated.")
+    score: float
+    scores: dict[str, Any]
+    headline: str
+    items: int
+    evaluation: int = Field(description="The evaluation job the point comes from.")
+    model: str
+
+
+class EvaluationsOut(CurveOut):
+    """Held-out metrics logged during training (`points`, as in `metrics`), and the
+    evaluations app's jobs and per-suite results for the run."""
+
+    suites: dict[str, list[SuitePoint]] = Field(
+        description="Per suite, the latest finished result of each checkpoint step (all of "
+        "them: `since` applies to `points` only)."
+    )
+    evaluations: list[EvaluationJobOut] = Field(description="Newest first, 20 a page.")
+    evaluations_before: int | None = Field(
+        description="Pass as `before` for older jobs; null: no more."
+    )
+
+
 class RolloutOut(Schema):
     id: int
     step: int

@@ -29,10 +29,53 @@ def test_a_bad_since_names_the_parameter(get, run):
     assert response.json()["detail"][0]["field"] == "since"
 
 
-def test_evaluations(get, run):
+def _evaluation(run, step: int, status: str, results: dict[str, float]):
+    from toolrl_web.evaluations.models import Evaluation, EvaluationResult
+
+    evaluation = Evaluation.objects.create(
+        project=run.project,
+        run=run,
+        checkpoint_step=step,
+        model=f"/srv/checkpoints/{step}",
+        model_label=f"step {step}",
+        suites=list(results) or ["bfcl"],
+        status=status,
+    )
+    for suite, score in results.items():
+        EvaluationResult.objects.create(
+            evaluation=evaluation,
+            suite=suite,
+            metrics={"accuracy": score, "scores": {"accuracy": score}, "headline": "accuracy"},
+            item_count=10,
+            score=score,
+        )
+    return evaluation
+
+
+def test_evaluations_held_out_metrics_and_the_evaluation_apps_results(get, run):
+    first = _evaluation(run, 2, "finished", {"bfcl": 0.25, "api-bank": 0.5})
+    later = _evaluation(run, 4, "finished", {"bfcl": 0.75})
+    queued = _evaluation(run, 4, "queued", {})
     body = get(f"/api/runs/{run.pk}/evaluations").json()
     assert body["points"] == [{"step": 2, "values": {"eval/accuracy": 0.5}}]
-    assert get(f"/api/runs/{run.pk}/evaluations", since=2).json()["points"] == []
+    assert [e["id"] for e in body["evaluations"]] == [queued.pk, later.pk, first.pk]
+    assert body["evaluations"][2]["results"][0]["suite"] in ("bfcl", "api-bank")
+    assert body["evaluations_before"] is None
+    assert "/srv" not in str(body)  # the checkpoint's path on the server is not shown
+    assert [(p["step"], p["score"]) for p in body["suites"]["bfcl"]] == [(2, 0.25), (4, 0.75)]
+    assert [p["evaluation"] for p in body["suites"]["api-bank"]] == [first.pk]
+    since = get(f"/api/runs/{run.pk}/evaluations", since=2).json()
+    assert since["points"] == [] and since["next_since"] == 2
+    assert len(since["suites"]["bfcl"]) == 2  # every result: an early one may finish late
+
+
+def test_evaluation_jobs_page_by_keyset(get, run):
+    jobs = [_evaluation(run, step, "queued", {}).pk for step in range(21)]
+    body = get(f"/api/runs/{run.pk}/evaluations").json()
+    assert len(body["evaluations"]) == 20 and body["evaluations_before"] == jobs[1]
+    rest = get(f"/api/runs/{run.pk}/evaluations", before=body["evaluations_before"]).json()
+    assert [e["id"] for e in rest["evaluations"]] == [jobs[0]]
+    assert rest["evaluations_before"] is None
 
 
 def _ids(get, run, **params) -> list[int]:
