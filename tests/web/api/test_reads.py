@@ -185,6 +185,9 @@ def test_openapi_description_and_docs_are_served(client):
     assert body["info"]["title"] == "ToolRL Platform API"
     assert "/api/runs/{run_id}/rollouts" in body["paths"]
     assert body["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+    launch = body["components"]["schemas"]["RunLaunchIn"]["properties"]
+    assert "Reward configuration" in launch["reward_configuration"]["description"]
+    assert "/api/projects/{slug}/sweeps" in body["paths"]
     docs = client.get("/api/docs")
     assert docs.status_code == 200
     page = docs.content.decode()
@@ -194,3 +197,12 @@ def test_openapi_description_and_docs_are_served(client):
 def test_equal_groups_picks_the_groups_without_a_signal(get, run):
     assert {g for _, g, _ in _ids(get, run, equal_groups="true")} == {0}
     assert {g for _, g, _ in _ids(get, run, equal_groups="false")} == {0, 1}  # no filter
+
+
+def test_the_launch_body_has_exactly_the_launch_forms_fields():
+    from toolrl_web.api.schemas import RunLaunchIn, SweepLaunchIn
+    from toolrl_web.runs.forms import RunLaunchForm
+
+    form = set(RunLaunchForm.base_fields)
+    assert set(RunLaunchIn.model_fields) == form - {"sweep_field", "sweep_values"}
+    assert set(SweepLaunchIn.model_fields) == form
