@@ -157,7 +157,9 @@ def _launch_fields(request, payload) -> dict:
     if not isinstance(body, dict):
         raise DjangoValidationError({"body": 'Send a JSON object, e.g. {"max_steps": 20}.'})
     known = type(payload).model_fields
-    return {**{k: v for k, v in body.items() if k not in known}, **payload.dict()}
+    # A field left null keeps the preset's value; any other key goes on, null or not.
+    typed = {k: v for k, v in payload.dict().items() if v is not None}
+    return {**{k: v for k, v in body.items() if k not in known}, **typed}
 
 
 @api.get("/runs/{run_id}", response=schemas.RunDetailOut, tags=["runs"])

@@ -82,11 +82,11 @@ _NOT_FOR_ONE_RUN = {
 
 
 def _form_data(fields: dict, *, refuse: set[str]) -> dict:
-    """The launch form's data from an API body: fields left out or null keep the preset's value."""
+    """The launch form's data from an API body, refusing the keys in `refuse` by name."""
     errors = {key: _NOT_FOR_ONE_RUN[key] for key in sorted(refuse & set(fields))}
     if errors:
         raise ValidationError(errors)
-    return {key: value for key, value in fields.items() if value is not None}
+    return dict(fields)
 
 
 def api_run_launch(*, project, user, fields: dict):

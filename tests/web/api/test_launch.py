@@ -106,6 +106,7 @@ def test_bad_launch_input_names_the_field(launch, body, field, message):
         ({"train_file": "../../uploads/other/x.jsonl"}, "train_file"),
         ({"reward": "/srv/reward.json"}, "reward"),
         ({"config": {"model": {"name_or_path": "/home/someone/model"}}}, "config"),
+        ({"data": None}, "data"),  # null is no excuse
     ],
 )
 def test_paths_under_any_other_key_are_refused_naming_the_key(launch, body, field):
