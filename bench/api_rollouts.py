@@ -60,6 +60,7 @@ def main() -> int:
     from toolrl_web.api import selectors
     from toolrl_web.api.services import token_create
     from toolrl_web.projects.services import project_create
+    from toolrl_web.rollouts.selectors import RolloutFilters, rollouts_filtered
     from toolrl_web.runs import ingest
     from toolrl_web.runs.models import Rollout, Run
 
@@ -86,25 +87,28 @@ def main() -> int:
     cases = {
         "first page": {},
         "one step": {"step": steps // 2},
-        "total >= 3.5": {"min_total": 3.5},
-        "component json": {"component": "format", "min": 1},
-        "error category": {"error_category": "invalid_json"},
+        "total >= 3.5": {"component": "total", "min": 3.5},
+        "format >= 1": {"component": "format", "min": 1},
+        "error category": {"error": "invalid_json"},
+        "failure label": {"failure": "correct"},
         "equal groups": {"equal_groups": "true"},
-        "prompt": {"prompt_id": "row-42"},
+        "prompt": {"prompt": "row-42"},
         "text search": {"q": "Paris"},
     }
     for label, params in cases.items():
         ms, body = timed(lambda p=params: api(**p), args.repeat)
         print(f"GET rollouts {label:<15}: {ms:8.1f} ms ({len(body['rollouts'])} rows)")
 
-    # A page deep in the run: by keyset (what the API does) against OFFSET of the same depth.
+    # A page deep in the run: by keyset (what the API does) against OFFSET of the same depth,
+    # both in the rollout browser's (step, id) order.
     depth = rows - 100
-    after = Rollout.objects.filter(run=run).order_by("pk").values_list("pk", flat=True)[depth - 1]
-    filters = selectors.RolloutFilters()
+    last = Rollout.objects.filter(run=run).order_by("step", "pk").values_list("step", "pk")
+    step, last_id = last[depth - 1]
+    query = {"after": f"{step}.{last_id}"}
     keyset_ms, (page, _) = timed(
-        lambda: selectors.rollouts_page(run=run, filters=filters, after=after), args.repeat
+        lambda: selectors.rollouts_page(run=run, query=query, limit=50), args.repeat
     )
-    qs = selectors.rollouts_filtered(run=run, filters=filters).order_by("pk")
+    qs = rollouts_filtered(run=run, filters=RolloutFilters())
     offset_ms, offset_page = timed(lambda: list(qs[depth : depth + 50]), args.repeat)
     assert [r.pk for r in page] == [r.pk for r in offset_page]
     print(f"page at row {depth:,} by keyset : {keyset_ms:8.2f} ms")

@@ -6,6 +6,8 @@ selector, return what the schema describes.
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI, Query, Status
@@ -15,6 +17,7 @@ from ninja.security import HttpBearer
 
 from toolrl_web.api import schemas, selectors, services
 from toolrl_web.datasets.selectors import dataset_get_for_user, dataset_list_for_project
+from toolrl_web.evaluations import selectors as evaluation_selectors
 from toolrl_web.projects.selectors import project_get_for_user, project_list_for_user
 from toolrl_web.runs import selectors as run_selectors
 from toolrl_web.runs import services as run_services
@@ -125,13 +128,38 @@ def run_list(request, slug: str, before: int | None = None):
     tags=["runs"],
 )
 def run_launch(request, slug: str, payload: schemas.RunLaunchIn):
-    """Launch a run, with the launch form's checks and messages."""
-    # django-ninja lets a JSON array or string through as "all fields left out": refuse it.
-    if request.body.strip() and not request.body.lstrip().startswith(b"{"):
-        raise DjangoValidationError({"body": 'Send a JSON object, e.g. {"max_steps": 20}.'})
+    """Launch a run: the launch form's fields, with its checks and messages."""
+    fields = _launch_fields(request, payload)
     project = project_get_for_user(user=request.auth, slug=slug)
-    run = services.api_run_launch(project=project, user=request.auth, **payload.dict())
+    run = services.api_run_launch(project=project, user=request.auth, fields=fields)
     return Status(201, run)
+
+
+@api.post(
+    "/projects/{slug}/sweeps",
+    response={201: list[schemas.RunDetailOut], 422: schemas.ErrorOut},
+    tags=["runs"],
+)
+def run_sweep(request, slug: str, payload: schemas.SweepLaunchIn):
+    """Launch one run per value of `sweep_field`, grouped as one sweep (their `sweep` label)."""
+    fields = _launch_fields(request, payload)
+    project = project_get_for_user(user=request.auth, slug=slug)
+    runs = services.api_run_sweep(project=project, user=request.auth, fields=fields)
+    return Status(201, runs)
+
+
+def _launch_fields(request, payload) -> dict:
+    """The body's fields: the schema's, typed, and every other key as sent, so that the launch
+    service refuses it by name (the schema would silently drop it: a path under `data` must be
+    refused, not ignored)."""
+    body = json.loads(request.body or b"{}")
+    # django-ninja lets a JSON array or string through as "all fields left out": refuse it.
+    if not isinstance(body, dict):
+        raise DjangoValidationError({"body": 'Send a JSON object, e.g. {"max_steps": 20}.'})
+    known = type(payload).model_fields
+    # A field left null keeps the preset's value; any other key goes on, null or not.
+    typed = {k: v for k, v in payload.dict().items() if v is not None}
+    return {**{k: v for k, v in body.items() if k not in known}, **typed}
 
 
 @api.get("/runs/{run_id}", response=schemas.RunDetailOut, tags=["runs"])
@@ -184,22 +212,26 @@ def run_metrics(request, run_id: int, since: int = -1):
     return _curve(run, points, status, since)
 
 
-@api.get("/runs/{run_id}/evaluations", response=schemas.CurveOut, tags=["runs"])
-def run_evaluations(request, run_id: int, since: int = -1):
-    """Held-out metrics logged during training after step `since`."""
+@api.get("/runs/{run_id}/evaluations", response=schemas.EvaluationsOut, tags=["runs"])
+def run_evaluations(request, run_id: int, since: int = -1, before: int | None = None):
+    """Held-out metrics logged during training after step `since`; the evaluation jobs of the
+    run (newest first, `before` pages back) and every suite's results per checkpoint."""
     run = run_selectors.run_get_for_user(user=request.auth, run_id=run_id)
     status = run.status
-    return _curve(run, selectors.run_eval_rows(run=run, since_step=since), status, since)
+    curve = _curve(run, selectors.run_eval_rows(run=run, since_step=since), status, since)
+    # All suite points, not those after `since`: an evaluation of an early checkpoint may finish
+    # after a later one's, and there are a few points per suite, not one per step.
+    suites = evaluation_selectors.run_suite_points(run=run)
+    jobs, older = evaluation_selectors.evaluation_page_for_run(run=run, before=before)
+    return {**curve, "suites": suites, "evaluations": jobs, "evaluations_before": older}
 
 
 @api.get("/runs/{run_id}/rollouts", response=schemas.RolloutPageOut, tags=["runs"])
 def run_rollouts(request, run_id: int, query: Query[schemas.RolloutQuery]):
-    """The rollout browser's filters, paged by keyset: pass `next_after` back as `after`."""
+    """The rollout browser's filters and order, paged by keyset: pass `next_after` as `after`."""
     run = run_selectors.run_get_for_user(user=request.auth, run_id=run_id)
-    params = query.dict()
-    after, limit = params.pop("after"), params.pop("limit")
-    filters = selectors.RolloutFilters(**params)
-    page, next_after = selectors.rollouts_page(run=run, filters=filters, after=after, limit=limit)
+    # The browser's form reads the query string as sent; the schema above documents and types it.
+    page, next_after = selectors.rollouts_page(run=run, query=request.GET, limit=query.limit)
     return {"rollouts": page, "next_after": next_after}
 
 

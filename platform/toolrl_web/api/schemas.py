@@ -25,17 +25,60 @@ class ProjectOut(Schema):
     created_at: datetime
 
 
-class RunLaunchIn(Schema):
-    """The launch form's fields: a preset, a reward preset, a number of steps, overrides."""
+def _help(name: str, extra: str = "") -> str:
+    """The launch form's help text of a field, so the page and the API describe it alike."""
+    from toolrl_web.runs.forms import RunLaunchForm
 
-    name: str = "toolrl run"
-    preset: str = Field("cpu-tiny", description="Run preset: cpu-tiny or toolrl-paper.")
-    reward: str = Field("toolrl", description="Reward preset (toolrl, dynamic, ...).")
-    max_steps: int | None = Field(None, description="Training steps; empty: the preset's.")
-    overrides: dict[str, Any] = Field(
-        default_factory=dict,
-        description='Merged over the preset, e.g. {"grpo": {"learning_rate": 1e-4}}. '
-        "Paths on the server are refused in data, model and reward.",
+    field = RunLaunchForm.base_fields[name]
+    return " ".join(p for p in (str(field.label or ""), str(field.help_text or ""), extra) if p)
+
+
+class RunLaunchIn(Schema):
+    """The launch form's fields, by the same names; every one optional (left out or null: the
+    preset's value). Datasets, tool sets and reward configurations are chosen by their id in
+    the project, a model by name; any other key (`data`, `reward`, `overrides`...) is refused by
+    name, as a path on the server would be."""
+
+    name: str | None = Field(None, description=_help("name", "Default: toolrl run."))
+    preset: str | None = Field(None, description=_help("preset", "cpu-tiny or toolrl-paper."))
+    model: str | None = Field(None, description=_help("model"))
+    dataset: int | None = Field(None, description=_help("dataset", "A dataset id."))
+    toolset: int | None = Field(None, description=_help("toolset", "A tool set id."))
+    validation_dataset: int | None = Field(
+        None, description=_help("validation_dataset", "A dataset id.")
+    )
+    reward_configuration: int | None = Field(
+        None, description=_help("reward_configuration", "A reward configuration id.")
+    )
+    reward_preset: str | None = Field(None, description=_help("reward_preset"))
+    num_generations: int | None = Field(None, description=_help("num_generations"))
+    prompts_per_step: int | None = Field(None, description=_help("prompts_per_step"))
+    learning_rate: float | None = Field(None, description=_help("learning_rate"))
+    temperature: float | None = Field(None, description=_help("temperature"))
+    top_p: float | None = Field(None, description=_help("top_p"))
+    max_completion_length: int | None = Field(None, description=_help("max_completion_length"))
+    max_steps: int | None = Field(None, description=_help("max_steps"))
+    epochs: float | None = Field(None, description=_help("epochs"))
+    beta: float | None = Field(None, description=_help("beta"))
+    epsilon: float | None = Field(None, description=_help("epsilon"))
+    scale_rewards: str | None = Field(None, description=_help("scale_rewards"))
+    lora: bool | None = Field(None, description=_help("lora"))
+    lora_r: int | None = Field(None, description=_help("lora_r"))
+    generation_backend: str | None = Field(None, description=_help("generation_backend"))
+    eval_every: int | None = Field(None, description=_help("eval_every"))
+    seed: int | None = Field(None, description=_help("seed"))
+    queue: str | None = Field(None, description=_help("queue", "cpu or gpu."))
+    clone_of: int | None = Field(
+        None, description="A run id of the project: start from its configuration."
+    )
+
+
+class SweepLaunchIn(RunLaunchIn):
+    """A launch's fields plus the setting to vary and its values: one run per value."""
+
+    sweep_field: str = Field(description=_help("sweep_field"))
+    sweep_values: str | list[float | int | str] = Field(
+        description=_help("sweep_values", "Or a JSON list, e.g. [1e-5, 3e-5].")
     )
 
 
@@ -84,6 +127,57 @@ class CurveOut(Schema):
     next_since: int = Field(description="Pass as `since` to get only newer points.")
 
 
+class EvaluationResultOut(Schema):
+    suite: str
+    score: float = Field(description="The suite's headline score.")
+    item_count: int
+    metrics: dict[str, Any]
+
+
+class EvaluationJobOut(Schema):
+    """An evaluation job of the evaluations app: a checkpoint of the run on benchmark suites."""
+
+    id: int
+    status: str
+    checkpoint_step: int
+    model_label: str
+    suites: list[str]
+    limit: int = Field(description="Items per suite; 0: all.")
+    progress_done: int
+    progress_total: int
+    current_suite: str
+    error: str
+    created_by: str | None = Field(None, alias="created_by.username")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    results: list[EvaluationResultOut]
+
+
+class SuitePoint(Schema):
+    step: int = Field(description="The checkpoint step evaluated.")
+    score: float
+    scores: dict[str, Any]
+    headline: str
+    items: int
+    evaluation: int = Field(description="The evaluation job the point comes from.")
+    model: str
+
+
+class EvaluationsOut(CurveOut):
+    """Held-out metrics logged during training (`points`, as in `metrics`), and the
+    evaluations app's jobs and per-suite results for the run."""
+
+    suites: dict[str, list[SuitePoint]] = Field(
+        description="Per suite, the latest finished result of each checkpoint step (all of "
+        "them: `since` applies to `points` only)."
+    )
+    evaluations: list[EvaluationJobOut] = Field(description="Newest first, 20 a page.")
+    evaluations_before: int | None = Field(
+        description="Pass as `before` for older jobs; null: no more."
+    )
+
+
 class RolloutOut(Schema):
     id: int
     step: int
@@ -100,13 +194,14 @@ class RolloutOut(Schema):
     length: float | None
     advantage: float | None
     error_category: str
+    failure: str
     num_tokens: int | None
     truncated: bool
 
 
 class RolloutPageOut(Schema):
-    rollouts: list[RolloutOut]
-    next_after: int | None = Field(description="Pass as `after` for the next page; null: last.")
+    rollouts: list[RolloutOut] = Field(description="In (step, id) order, as the browser shows.")
+    next_after: str | None = Field(description="Pass as `after` for the next page; null: last.")
 
 
 class DatasetOut(Schema):
@@ -150,24 +245,27 @@ class RewardConfigurationDetailOut(RewardConfigurationOut):
 
 
 class RolloutQuery(Schema):
-    """The rollout browser's filters; every one given must hold."""
+    """The rollout browser's filters, by its own names (its query string works here as is);
+    every one given must hold."""
 
     step: int | None = Field(None, description="Only this training step.")
-    min_total: float | None = Field(None, description="Total reward at least this.")
-    max_total: float | None = Field(None, description="Total reward at most this.")
     component: str | None = Field(
-        None, description="Reward component `min`/`max` apply to (default: total)."
-    )
-    min: float | None = Field(None, description="The component at least this.")
-    max: float | None = Field(None, description="The component at most this.")
-    error_category: str | None = Field(None, description="Failure label, e.g. invalid_json.")
-    truncated: bool | None = Field(None, description="Cut at the completion length.")
-    equal_groups: bool | None = Field(
         None,
-        description="true: only groups whose completions all scored the same (no learning "
-        "signal); false: only groups with a signal.",
+        description="The score `min`/`max` bound: total, format, correctness, length or "
+        "advantage (default: total).",
     )
-    prompt_id: str | None = Field(None, description="Only this prompt's completions.")
-    q: str | None = Field(None, description="Text in the completion.")
-    after: int | None = Field(None, description="`next_after` of the previous page.")
+    min: float | None = Field(None, description="The score at least this.")
+    max: float | None = Field(None, description="The score at most this.")
+    error: str | None = Field(None, description="Parser/reward error category, e.g. bad_json.")
+    failure: str | None = Field(
+        None, description="Failure label (toolrl.taxonomy), e.g. correct, wrong_tool."
+    )
+    truncated: bool = Field(False, description="true: only completions cut at the length.")
+    equal_groups: bool = Field(
+        False,
+        description="true: only groups whose completions all scored the same (no learning signal).",
+    )
+    prompt: str | None = Field(None, description="Only this prompt id's completions.")
+    q: str | None = Field(None, description="Text in the completion (exact case).")
+    after: str | None = Field(None, description="`next_after` of the previous page (STEP.ID).")
     limit: int = Field(50, ge=1, le=500, description="Rollouts per page.")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -73,106 +71,43 @@ def token_authenticate(*, text: str):
 
 # --- launching a run ------------------------------------------------------------------------
 
-# The parts of a configuration that name files or models: a user may never point them at a path
-# on the server (a dataset, tool set or reward configuration is chosen by record instead).
-PATH_CHECKED_FIELDS = ("data", "model", "reward")
+# Keys the launch form's page sends besides its settings, and the sweep's two fields: the
+# launch service would ignore them, so a client could believe it launched a sweep.
+_NOT_FOR_ONE_RUN = {
+    "sweep_field": "sweep_field: launch a sweep with POST /api/projects/{slug}/sweeps.",
+    "sweep_values": "sweep_values: launch a sweep with POST /api/projects/{slug}/sweeps.",
+    "csrfmiddlewaretoken": "csrfmiddlewaretoken: not a launch setting.",
+    "action": "action: not a launch setting.",
+}
 
 
-def _path_like(value: str) -> bool:
-    text = value.strip()
-    if text.startswith(("/", "~", "\\", "file:")) or (len(text) > 1 and text[1] == ":"):
-        return True
-    return ".." in text.replace("\\", "/").split("/")
-
-
-def _path_fields(value, field: str):
-    """The dotted names of every path-like string inside `value`."""
-    if isinstance(value, str):
-        if _path_like(value):
-            yield field
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _path_fields(item, f"{field}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _path_fields(item, f"{field}[{i}]")
-
-
-def launch_refuse_paths(*, overrides: dict) -> None:
-    """Refuse absolute paths and `..` in the data, model and reward fields, naming each field."""
-    errors = {
-        field: "A path on the server is not allowed here; choose a dataset, tool set or reward "
-        "configuration of the project instead."
-        for key in PATH_CHECKED_FIELDS
-        if key in overrides
-        for field in _path_fields(overrides[key], key)
-    }
+def _form_data(fields: dict, *, refuse: set[str]) -> dict:
+    """The launch form's data from an API body, refusing the keys in `refuse` by name."""
+    errors = {key: _NOT_FOR_ONE_RUN[key] for key in sorted(refuse & set(fields))}
     if errors:
         raise ValidationError(errors)
+    return dict(fields)
 
 
-def _form_errors(form) -> ValidationError:
-    return ValidationError({field: list(messages) for field, messages in form.errors.items()})
+def api_run_launch(*, project, user, fields: dict):
+    """Launch one run from the API body `fields` (the launch form's field names).
+
+    The launch service does every check the form's page gets, with the same messages keyed by
+    the same field names; a key that is not a launch field (`data`, `reward`, `overrides`, ...)
+    is refused by name there, so no path on the server reaches a configuration."""
+    from toolrl_web.runs.launch import run_launch
+
+    data = _form_data(fields, refuse=set(_NOT_FOR_ONE_RUN))
+    return run_launch(project=project, user=user, form_data=data)
 
 
-def _named(message: str) -> tuple[str, str]:
-    """The configuration field a run_create message is about, and the message.
+def api_run_sweep(*, project, user, fields: dict):
+    """Launch a sweep: one run per value of `sweep_field` in `sweep_values` (a list or text),
+    every one checked before any is queued."""
+    from toolrl_web.runs.launch import run_sweep
 
-    Field checks read `grpo.learning_rate: ...`; checks across fields come as
-    `config: Value error, grpo.generation_batch_size: ...` and name their field inside."""
-    field, sep, rest = message.partition(": ")
-    if not sep or " " in field:
-        return "overrides", message
-    if field != "config":
-        return field, message
-    rest = rest.removeprefix("Value error, ")
-    inner, sep, _ = rest.partition(": ")
-    return (inner if sep and " " not in inner else "overrides"), rest
-
-
-def _config_errors(exc: ValidationError) -> ValidationError:
-    errors: dict[str, list[str]] = {}
-    for message in exc.message_dict.get("config", exc.messages):
-        field, text = _named(message)
-        errors.setdefault(field, []).append(text)
-    return ValidationError(errors)
-
-
-def api_run_launch(
-    *,
-    project,
-    user,
-    name: str,
-    preset: str,
-    reward: str,
-    max_steps: int | None = None,
-    overrides: dict | None = None,
-):
-    """Launch a run from the API with the launch form's checks and messages.
-
-    The one place the API launches: when the launch service (runs chosen by dataset, tool set
-    and reward configuration records) lands, it replaces the body of this function.
-    """
-    from toolrl_web.runs.forms import RunLaunchForm
-    from toolrl_web.runs.services import run_create
-
-    overrides = overrides or {}
-    launch_refuse_paths(overrides=overrides)
-    form = RunLaunchForm(
-        {
-            "name": name,
-            "preset": preset,
-            "reward": reward,
-            "max_steps": "" if max_steps is None else str(max_steps),
-            "overrides": json.dumps(overrides),
-        }
-    )
-    if not form.is_valid():
-        raise _form_errors(form)
-    try:
-        with transaction.atomic():
-            return run_create(
-                project=project, user=user, config=form.run_config(), name=form.cleaned_data["name"]
-            )
-    except ValidationError as exc:
-        raise _config_errors(exc) from None
+    data = _form_data(fields, refuse=set(_NOT_FOR_ONE_RUN) - {"sweep_field", "sweep_values"})
+    values = data.get("sweep_values")
+    if isinstance(values, list):
+        data["sweep_values"] = ", ".join(str(v) for v in values)
+    return run_sweep(project=project, user=user, form_data=data)

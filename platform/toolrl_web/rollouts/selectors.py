@@ -87,17 +87,23 @@ def rollouts_filtered(*, run: Run, filters: RolloutFilters) -> QuerySet[Rollout]
 
 
 def rollout_page(
-    *, run: Run, filters: RolloutFilters, after: tuple[int, int] | None = None
+    *,
+    run: Run,
+    filters: RolloutFilters,
+    after: tuple[int, int] | None = None,
+    size: int | None = None,
 ) -> tuple[list[Rollout], tuple[int, int] | None]:
-    """One page of filtered rollouts after the keyset cursor (step, id), and the next cursor
-    (None on the last page). Keyset, not OFFSET: page 1,000 costs what page 1 does."""
+    """One page of `size` (default PAGE_SIZE) filtered rollouts after the keyset cursor
+    (step, id), and the next cursor (None on the last page). Keyset, not OFFSET: page 1,000
+    costs what page 1 does. (The JSON API pages with a larger `size`.)"""
+    size = size or PAGE_SIZE  # read at call time: tests shrink PAGE_SIZE
     qs = rollouts_filtered(run=run, filters=filters)
     if after is not None:
         step, last_id = after
         qs = qs.filter(Q(step__gt=step) | Q(step=step, id__gt=last_id))
-    rows = list(qs[: PAGE_SIZE + 1])
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
     return rows, ((rows[-1].step, rows[-1].pk) if more else None)
 
 

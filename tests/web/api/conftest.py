@@ -74,6 +74,7 @@ def run(project, owner, no_enqueue):
                         format=1.0,
                         correctness=total - 1.0,
                         error_category="bad_json" if i == 3 else "",
+                        failure="correct" if total >= 2 else "wrong_tool",
                         truncated=i == 2,
                     )
                 )
@@ -97,3 +98,41 @@ def reward_configuration(project, owner):
     return RewardConfiguration.objects.create(
         project=project, name="strict", config={"preset": "toolrl"}, created_by=owner
     )
+
+
+@pytest.fixture
+def other_project(outsider):
+    from toolrl_web.projects.services import project_create
+
+    return project_create(owner=outsider, name="Someone else's", description="")
+
+
+@pytest.fixture
+def reward(project):
+    """A reward configuration of the project holding a whole RewardConfig."""
+    from toolrl.rewards import RewardConfig
+    from toolrl_web.rewards.models import RewardConfiguration
+
+    return RewardConfiguration.objects.create(
+        project=project,
+        name="two-stage",
+        config=RewardConfig.preset("two-stage").model_dump(mode="json"),
+        preset="two-stage",
+    )
+
+
+@pytest.fixture
+def valid_dataset(project, owner, settings, tmp_path, monkeypatch):
+    """A synthetic dataset of the project, validated and prepared in this process."""
+    from toolrl_web.datasets import services as dataset_services
+    from toolrl_web.datasets.validation import dataset_validation_run
+
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    settings.DATASET_TOKENIZER = ""
+    monkeypatch.setattr(dataset_services, "send_task", lambda *a, **k: True)
+    dataset = dataset_services.dataset_create_synthetic(
+        project=project, user=owner, size=40, seed=0, name="", tokenizer=""
+    )
+    assert dataset_validation_run(dataset_id=dataset.pk, version=dataset.version) == "valid"
+    dataset.refresh_from_db()
+    return dataset

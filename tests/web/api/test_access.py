@@ -16,6 +16,7 @@ ENDPOINTS = [
     ("get", "/api/projects/{slug}", 200),
     ("get", "/api/projects/{slug}/runs", 200),
     ("post", "/api/projects/{slug}/runs", 201),
+    ("post", "/api/projects/{slug}/sweeps", 201),
     ("get", "/api/runs/{run}", 200),
     ("post", "/api/runs/{run}/cancel", 200),
     ("post", "/api/runs/{run}/resume", 422),  # a queued run has no checkpoint to resume from
@@ -41,9 +42,10 @@ def url(project, run, dataset, reward_configuration):
 
 def call(client, method: str, path: str):
     if method == "post":
-        return client.post(
-            path, {"name": "api", "overrides": {"model": {"name_or_path": "tiny:fast"}}}
-        )
+        body = {"name": "api", "model": "tiny:fast"}
+        if path.endswith("/sweeps"):
+            body |= {"sweep_field": "seed", "sweep_values": "1, 2"}
+        return client.post(path, body)
     return client.get(path)
 
 

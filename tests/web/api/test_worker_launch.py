@@ -7,8 +7,6 @@ import time
 
 import pytest
 
-from tests.conftest import tiny_run_config
-
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
@@ -16,11 +14,12 @@ def test_a_run_launched_through_the_api_trains_on_a_worker(
     tiny_model_cache, celery_worker, api_client, token_for, project, member
 ):
     client = api_client(token_for(member))
-    overrides = tiny_run_config(grpo={"max_steps": 3})
-    overrides.pop("preset"), overrides.pop("name")
+    # The launch form's fields for a run of the fast tiny model small enough for tests.
+    fields = {"model": "tiny:fast", "num_generations": 4, "prompts_per_step": 2}
+    fields |= {"max_completion_length": 24, "max_steps": 3, "eval_every": 0}
     response = client.post(
         f"/api/projects/{project.slug}/runs",
-        {"name": "from the API", "preset": "cpu-tiny", "overrides": overrides},
+        {"name": "from the API", "preset": "cpu-tiny", **fields},
     )
     assert response.status_code == 201, response.content
     run_id = response.json()["id"]
