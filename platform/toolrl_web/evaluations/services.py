@@ -62,7 +62,18 @@ def _resolve_model(*, run, choice: str) -> dict[str, Any]:
     raise ValidationError({"model": [f"model: {choice!r} is not one of this run's choices"]})
 
 
-def _check_suites(suites: list[str]) -> list[str]:
+def _run_has_validation(run) -> bool:
+    """Whether the run trained with validation rows (the held-out suite scores those): a
+    validation file, a share held out of its dataset, or the synthetic task's own."""
+    from toolrl.training.settings import DataSettings
+
+    fields = DataSettings.model_fields
+    given = {k: v for k, v in (run.config.get("data") or {}).items() if k in fields}
+    data = DataSettings.model_validate(given)
+    return data.train is None or data.validation is not None or data.validation_fraction > 0
+
+
+def _check_suites(suites: list[str], *, run) -> list[str]:
     if not suites:
         raise ValidationError({"suites": ["suites: choose at least one suite"]})
     problems = []
@@ -73,6 +84,11 @@ def _check_suites(suites: list[str]) -> list[str]:
         found = catalog.suite_availability(name)
         if not found.available:
             problems.append(f"suites: {found.problem}")
+        elif name == "held-out" and not _run_has_validation(run):
+            problems.append(
+                f"suites: held-out scores run #{run.pk}'s validation rows, and it trained "
+                "without any (its dataset holds none out)"
+            )
     if problems:
         raise ValidationError({"suites": problems})
     # In the catalogue's order, each once.
@@ -84,7 +100,7 @@ def evaluation_create(
 ) -> Evaluation:
     """Check the choice, record the evaluation as queued, send its message after the commit."""
     fields = _resolve_model(run=run, choice=model)
-    suites = _check_suites(list(suites))
+    suites = _check_suites(list(suites), run=run)
     if limit < 0 or not 1 <= max_new_tokens <= 8192:
         raise ValidationError({"limit": ["limit: at least 0; max_new_tokens: between 1 and 8192"]})
     evaluation = Evaluation.objects.create(

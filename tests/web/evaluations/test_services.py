@@ -80,6 +80,19 @@ def test_a_data_folder_without_the_suite_says_where_it_looked(run, owner, settin
     assert f"in {tmp_path} (looked in {tmp_path}/bfcl" in message
 
 
+def test_held_out_is_refused_for_a_run_that_trained_without_validation_rows(project, owner):
+    from tests.conftest import tiny_run_config
+    from toolrl_web.runs import services as run_services
+
+    config = tiny_run_config(
+        data={"train": "/srv/uploads/rows.jsonl", "validation": None, "validation_fraction": 0.0}
+    )
+    run = run_services.run_create(project=project, user=owner, config=config)
+    with pytest.raises(ValidationError, match="trained without any"):
+        services.evaluation_create(run=run, user=owner, model="base:tiny:fast", suites=["held-out"])
+    assert not Evaluation.objects.exists()
+
+
 def test_unknown_and_empty_suites_are_refused(run, owner):
     with pytest.raises(ValidationError, match="unknown suite 'mmlu'"):
         create(run, owner, suites=["mmlu"])
