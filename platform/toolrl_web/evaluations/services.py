@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from toolrl_web.evaluations import catalog
+from toolrl_web.evaluations import catalog, selectors
 from toolrl_web.evaluations.models import Evaluation, EvaluationResult, EvaluationStatus
 from toolrl_web.tasks import send_task
 
@@ -36,8 +36,8 @@ def model_choices(*, run) -> list[tuple[str, str]]:
     """(value, label) of every model an evaluation of `run` may use: its checkpoints, its base
     model and the allow-listed base models. The value names a record or a listed id, never a path."""
     choices = [
-        (f"artifact:{a.pk}", f"{a.get_kind_display()} at step {a.step}")
-        for a in run.artifacts.order_by("-step")
+        (f"artifact:{a.pk}", _artifact_label(a, run=run))
+        for a in selectors.lineage_artifacts(run=run)
     ]
     base = (run.config.get("model") or {}).get("name_or_path")
     for model in dict.fromkeys([m for m in [base, *catalog.base_models()] if m]):
@@ -45,17 +45,24 @@ def model_choices(*, run) -> list[tuple[str, str]]:
     return choices
 
 
+def _artifact_label(artifact, *, run) -> str:
+    label = f"{artifact.get_kind_display()} at step {artifact.step}"
+    if artifact.run_id != run.pk:  # a checkpoint of a run this one continues
+        label += f" (run #{artifact.run_id} {artifact.run.name}, resumed here)"
+    return label
+
+
 def _resolve_model(*, run, choice: str) -> dict[str, Any]:
     """The fields an evaluation stores for a model choice; ValidationError for any other value."""
     kind, _, value = choice.partition(":")
     if kind == "artifact" and value.isdigit():
-        artifact = run.artifacts.filter(pk=int(value)).first()
+        artifact = selectors.lineage_artifacts(run=run).filter(pk=int(value)).first()
         if artifact is not None:
             return {
                 "artifact": artifact,
                 "checkpoint_step": artifact.step or 0,
                 "model": artifact.path,
-                "model_label": f"run #{run.pk} step {artifact.step}",
+                "model_label": f"run #{artifact.run_id} step {artifact.step}",
             }
     if kind == "base" and choice in dict(model_choices(run=run)):
         return {"checkpoint_step": 0, "model": value, "model_label": f"{value} (base)"}

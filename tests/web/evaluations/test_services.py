@@ -62,6 +62,42 @@ def test_another_runs_checkpoint_is_refused(run, project, owner):
         create(run, owner, model=f"artifact:{other.artifacts.first().pk}")
 
 
+def test_a_continuation_offers_its_parents_checkpoints_up_to_where_it_resumed(
+    run, project, owner, client_for
+):
+    from django.urls import reverse
+
+    from tests.web.evaluations.conftest import make_run
+    from toolrl_web.runs.models import Run
+
+    # `run` has checkpoints at 2 and 4; the continuation resumed it from 2 and saved 6.
+    continuation = make_run(project, owner, name="continued", steps=(6,))
+    Run.objects.filter(pk=continuation.pk).update(resumed_from=run, start_step=2)
+    continuation.refresh_from_db()
+    parent_2, parent_4 = run.artifacts.get(step=2), run.artifacts.get(step=4)
+    choices = dict(services.model_choices(run=continuation))
+    own = continuation.artifacts.get()
+    assert list(choices)[:2] == [f"artifact:{own.pk}", f"artifact:{parent_2.pk}"]
+    assert choices[f"artifact:{parent_2.pk}"] == (
+        f"Checkpoint at step 2 (run #{run.pk} test run, resumed here)"
+    )
+    # The parent's step 4 was redone by the continuation: not its history.
+    assert f"artifact:{parent_4.pk}" not in choices
+    with pytest.raises(ValidationError):
+        services.evaluation_create(
+            run=continuation, user=owner, model=f"artifact:{parent_4.pk}", suites=["held-out"]
+        )
+    evaluation = services.evaluation_create(
+        run=continuation, user=owner, model=f"artifact:{parent_2.pk}", suites=["held-out"]
+    )
+    assert evaluation.run == continuation and evaluation.artifact == parent_2
+    assert evaluation.model == parent_2.path and evaluation.checkpoint_step == 2
+    assert evaluation.model_label == f"run #{run.pk} step 2"
+    # The page's form offers it too.
+    html = client_for(owner).get(reverse("run-evaluations", args=[continuation.pk])).content
+    assert f'value="artifact:{parent_2.pk}"' in html.decode()
+
+
 def test_a_suite_without_data_is_refused_naming_it(run, owner, no_eval_data):
     with pytest.raises(ValidationError) as exc:
         create(run, owner, suites=["held-out", "api-bank"])
