@@ -36,3 +36,16 @@ def test_a_missing_validation_file_is_one_line_naming_it(tmp_path):
         _load_suites({"suites": ["held-out"], "run_config": config})
     assert found.value.lines[0].startswith("the run's validation data: ")
     assert "train.jsonl" in found.value.lines[0] or "gone.jsonl" in found.value.lines[0]
+
+
+def test_toolrl_validation_of_a_run_reports_its_rewards_means():
+    from tests import shared_data
+
+    if not shared_data.DATA.is_dir():
+        shared_data.skip_or_fail(f"{shared_data.SKIP_REASON_PREFIX} (ToolRL's validation split)")
+    config = tiny_run_config(reward="length")
+    spec = {"suites": ["toolrl-validation"], "data_dir": str(shared_data.DATA), "limit": 1}
+    (with_run,) = _load_suites({**spec, "run_config": config})
+    (without,) = _load_suites({**spec, "run_config": None})
+    assert with_run.reward.name == "length" and without.reward.name == "toolrl"
+    assert [i.id for i in with_run.items] == [i.id for i in without.items]
