@@ -51,6 +51,10 @@ def _spec(evaluation: Evaluation, out: Path) -> dict:
         "held_out_rows": catalog.HELD_OUT_ROWS,
         "max_new_tokens": (evaluation.options or {}).get("max_new_tokens", 512),
         "out_dir": str(out),
+        # The run's frozen configuration: its validation data (files resolved from the dataset
+        # record at launch, never a path a user typed) and its reward. None for a base model
+        # evaluated outside a run, which keeps the synthetic held-out rows.
+        "run_config": evaluation.run.config if evaluation.run_id else None,
     }
 
 

@@ -25,14 +25,60 @@ PROGRESS_FILE = "progress.json"
 ERROR_FILE = "error.txt"
 
 
+def _run_validation(run_config: dict[str, Any]) -> tuple[list[Any], Any, str]:
+    """The validation rows the run trained with (its frozen `data` section and seed, split the
+    way training splits it) and its reward; EvaluationError naming the file when unreadable."""
+    from toolrl.errors import UserError
+    from toolrl.formats import DatasetError
+    from toolrl.training.config import RunConfig
+    from toolrl.training.data import load_splits
+
+    try:
+        cfg = RunConfig.from_dict(run_config)
+        _, rows = load_splits(cfg.data, cfg.seed)
+        reward = cfg.reward_config()
+    except DatasetError as exc:
+        raise EvaluationError([f"the run's validation data: {p}" for p in exc.problems]) from None
+    except (UserError, ValueError, OSError) as exc:
+        raise EvaluationError(f"the run's validation data: {exc}") from None
+    if cfg.data.train is None:
+        source = f"the run's synthetic validation rows (seed {cfg.seed})"
+    elif cfg.data.validation is not None:
+        source = cfg.data.validation
+    else:
+        source = (
+            f"{cfg.data.train} (the {cfg.data.validation_fraction:g} held out, seed {cfg.seed})"
+        )
+    if not rows:
+        raise EvaluationError(f"held-out: {source}: the run has no validation rows")
+    return rows, reward, source
+
+
 def _load_suites(spec: dict[str, Any]) -> list[Any]:
+    """Every suite of the spec. With a run (`run_config`), `held-out` is the run's validation
+    rows and both held-out suites judge with the run's reward; without one, the synthetic task's
+    held-out rows and the `toolrl` preset."""
+    run_config = spec.get("run_config")
+    rows = reward = source = None
+    if run_config is not None and "held-out" in spec["suites"]:
+        rows, reward, source = _run_validation(run_config)
+    elif run_config is not None:
+        from toolrl.training.config import RunConfig
+
+        reward = RunConfig.from_dict(run_config).reward_config()
+    limit = spec.get("limit") or None
     suites = []
     for name in spec["suites"]:
-        limit = spec.get("limit") or None
-        if name == "held-out":
-            suites.append(load_suite(name, max_rows=spec.get("held_out_rows", 100), limit=limit))
+        if name == "held-out" and rows is not None:
+            suite = load_suite(name, rows=rows, limit=limit, reward=reward)
+            suite.data = source
+        elif name == "held-out":
+            suite = load_suite(name, max_rows=spec.get("held_out_rows", 100), limit=limit)
+        elif name == "toolrl-validation" and reward is not None:
+            suite = load_suite(name, data_dir=spec.get("data_dir"), limit=limit, reward=reward)
         else:
-            suites.append(load_suite(name, data_dir=spec.get("data_dir"), limit=limit))
+            suite = load_suite(name, data_dir=spec.get("data_dir"), limit=limit)
+        suites.append(suite)
     return suites
 
 

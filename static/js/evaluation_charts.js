@@ -1,7 +1,9 @@
 // Loaded with defer, after htmx. Each suite's results over checkpoints (Plotly, served from its
 // Python package), one chart per suite, with the paper's numbers as labelled dashed lines.
 // Points come from the JSON at data-src; while an evaluation is queued or running it is asked
-// again every 5 s for the steps after the last one drawn (?since=STEP).
+// again every 5 s for the points that changed since its last answer (?since=CURSOR, the cursor
+// that answer returned: a time, not a step, so a checkpoint evaluated again at an earlier step
+// arrives too). A point arriving for a step already drawn replaces it.
 (function () {
   const COLORS = ["#3556d8", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c"];
   const state = {}; // suite -> {points: [...], references, label}
@@ -76,23 +78,26 @@
     Plotly.react(chartDiv(box, suite), data, layout, { displayModeBar: false, responsive: true });
   }
 
-  function lastStep() {
-    let step = -1;
-    Object.values(state).forEach((s) => s.points.forEach((p) => (step = Math.max(step, p.step))));
-    return step;
+  let cursor = -1;
+
+  function merge(points, fresh) {
+    const byStep = new Map(points.map((p) => [p.step, p]));
+    fresh.forEach((p) => byStep.set(p.step, p));
+    return Array.from(byStep.values()).sort((a, b) => a.step - b.step);
   }
 
   function load(box) {
-    const url = box.dataset.src + "?since=" + lastStep();
+    const url = box.dataset.src + "?since=" + cursor;
     fetch(url, { credentials: "same-origin" })
       .then((r) => r.json())
       .then((data) => {
         data.suites.forEach((c) => {
           const s = state[c.suite] || (state[c.suite] = { points: [], label: c.label, references: c.references });
           if (!c.points.length && s.points.length) return;
-          s.points = s.points.concat(c.points);
+          s.points = merge(s.points, c.points);
           if (s.points.length) draw(box, c.suite);
         });
+        cursor = data.cursor;
         box.dataset.loaded = "1";
         if (data.active) setTimeout(() => load(box), 5000);
       });

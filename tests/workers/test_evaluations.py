@@ -86,7 +86,9 @@ def test_the_tiny_model_is_evaluated_through_a_real_worker(project, owner, worke
 def test_a_bad_model_fails_with_one_line_and_cancel_stops_a_running_one(
     project, owner, worker, settings
 ):
-    run = run_services.run_create(project=project, user=owner, config=tiny_run_config())
+    # 100 validation rows (the held-out suite scores the run's): long enough to cancel below.
+    config = tiny_run_config(data={"synthetic_validation": 100})
+    run = run_services.run_create(project=project, user=owner, config=config)
     # A checkpoint whose files are gone: the child says which path and what is missing.
     run_services.run_record_checkpoint(run_id=run.pk, step=2, path="/nonexistent/checkpoint-2")
     artifact = run.artifacts.get()
@@ -108,3 +110,60 @@ def test_a_bad_model_fails_with_one_line_and_cancel_stops_a_running_one(
     wait_for(lambda: finished(slow), 60, "the canceled evaluation to end", worker)
     slow.refresh_from_db()
     assert slow.status == EvaluationStatus.CANCELED and not slow.results.exists()
+
+
+def test_a_run_of_an_uploaded_dataset_is_scored_on_its_validation_rows(
+    project, owner, client_for, tiny_model_cache, settings, tmp_path, monkeypatch
+):
+    """Held-out = the rows the run validated on (its dataset's split), judged with its reward."""
+    from django.urls import reverse
+
+    from tests.web.dataset_pages.helpers import jsonl, upload, xlam_rows
+    from tests.web.launch.conftest import make_reward, tiny_form
+    from toolrl_web.datasets import storage
+    from toolrl_web.datasets.models import Dataset
+    from toolrl_web.runs.launch import run_launch
+    from workers.evaluation import supervise_evaluation
+    from workers.tasks import dataset_validate
+
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    settings.ARTIFACTS_DIR = tmp_path / "artifacts"
+    settings.DATASET_TOKENIZER = ""
+    settings.RUN_HEARTBEAT_SECONDS = 1
+    monkeypatch.setattr(
+        "toolrl_web.datasets.services.send_task",
+        lambda name, *, args, queue: dataset_validate.apply(args=args).get() or True,
+    )
+    monkeypatch.setattr(run_services, "run_enqueue", lambda *, run_id: None)
+    monkeypatch.setattr(services, "evaluation_enqueue", lambda *, evaluation_id: None)
+    client_for(owner).post(
+        reverse("dataset-upload", args=[project.slug]),
+        {"file": upload("weather.jsonl", jsonl(xlam_rows(12))), "format": "auto",
+         "validation_fraction": "0.25", "split_seed": "0"},
+    )  # fmt: skip
+    dataset = Dataset.objects.get(project=project)
+    assert dataset.is_valid and dataset.validation_rows == 3
+    reward = make_reward(project, "length")
+    run = run_launch(
+        project=project,
+        user=owner,
+        form_data=tiny_form(dataset=dataset.pk, reward_configuration=reward.pk),
+    )
+    validation = storage.prepared_dir(dataset.pk, dataset.version) / "validation.jsonl"
+    validation_ids = sorted(json.loads(line)["id"] for line in validation.open())
+
+    evaluation = services.evaluation_create(
+        run=run, user=owner, model="base:tiny:fast", suites=["held-out"], max_new_tokens=16
+    )
+    assert supervise_evaluation(evaluation.pk) == EvaluationStatus.FINISHED, evaluation_log(
+        evaluation
+    )
+    evaluation.refresh_from_db()
+    result = evaluation.results.get()
+    items = (Path(evaluation.output_dir) / "held-out" / "items.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["id"] for line in items) == validation_ids
+    assert len(validation_ids) == 3 and all(i.startswith("w") for i in validation_ids)
+    assert result.item_count == 3 and result.metrics["data"] == str(validation)
+    # The per-component means are the run's reward's (the `length` preset has a third component).
+    assert result.metrics["reward"] == "length"
+    assert set(result.metrics["rewards"]) == {"format", "correctness", "length", "total"}

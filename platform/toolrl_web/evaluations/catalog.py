@@ -17,12 +17,13 @@ from django.conf import settings
 from toolrl.evaluation import ENV_VAR, SUITES, EvaluationError, load_suite
 
 SUITE_LABELS = {
-    "held-out": "Held-out rows (synthetic task)",
+    "held-out": "Held-out rows (the run's validation data)",
     "toolrl-validation": "ToolRL validation split",
     "api-bank": "API-Bank",
     "bfcl": "BFCL single-turn",
 }
-# The held-out suite reads the synthetic task's held-out rows: it needs no data folder.
+# The held-out suite reads the run's validation rows (the synthetic task's held-out rows for a
+# base model outside a run): it needs no data folder.
 NEEDS_DATA = ("toolrl-validation", "api-bank", "bfcl")
 HELD_OUT_ROWS = 100
 

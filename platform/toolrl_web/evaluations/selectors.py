@@ -6,14 +6,17 @@ Every lookup a page makes is scoped to the asking user's projects: an outsider g
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from toolrl_web.evaluations.catalog import PAPER_REFERENCES, SUITE_LABELS
 from toolrl_web.evaluations.models import Evaluation, EvaluationResult, EvaluationStatus
-from toolrl_web.runs.models import Run
+from toolrl_web.runs.models import Artifact, Run
+from toolrl_web.runs.selectors import run_lineage
 
 
 def evaluation_get_for_user(*, user, evaluation_id: int) -> Evaluation:
@@ -29,6 +32,20 @@ def evaluation_get_for_user(*, user, evaluation_id: int) -> Evaluation:
 
 def evaluation_get(*, evaluation_id: int) -> Evaluation:
     return Evaluation.objects.get(pk=evaluation_id)
+
+
+def lineage_artifacts(*, run: Run) -> QuerySet[Artifact]:
+    """The checkpoints an evaluation of `run` may use, newest step first: its own, and those of
+    the runs it continues, each up to the step its continuation restarted from (the parent's
+    later steps were redone and are not this run's history)."""
+    chain = run_lineage(run=run)
+    q = Q()
+    for i, member in enumerate(chain):
+        part = Q(run_id=member.pk)
+        if i + 1 < len(chain):
+            part &= Q(step__lte=chain[i + 1].start_step)
+        q |= part
+    return Artifact.objects.filter(q).select_related("run").order_by("-step", "-run_id")
 
 
 def evaluation_list_for_run(*, run: Run) -> QuerySet[Evaluation]:
@@ -84,14 +101,18 @@ def _finished_results(run_ids: list[int]) -> QuerySet[EvaluationResult]:
     )
 
 
-def run_suite_points(*, run: Run, since_step: int = -1) -> dict[str, list[dict[str, Any]]]:
-    """Per suite, one point per checkpoint step after `since_step` (the latest finished result of
-    that step): step, headline score, every score, the evaluation and the model label."""
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def run_suite_points(*, run: Run) -> dict[str, list[dict[str, Any]]]:
+    """Per suite, one point per checkpoint step (the latest finished result of that step): step,
+    headline score, every score, the evaluation, the model label, and `updated`, when the point
+    became what it is (its evaluation's end, in microseconds): the charts' cursor."""
     points: dict[str, dict[int, dict[str, Any]]] = {}
     for result in _finished_results([run.pk]):
-        step = result.evaluation.checkpoint_step
-        if step <= since_step:
-            continue
+        evaluation = result.evaluation
+        step = evaluation.checkpoint_step
         points.setdefault(result.suite, {})[step] = {
             "step": step,
             "score": result.score,
@@ -99,12 +120,30 @@ def run_suite_points(*, run: Run, since_step: int = -1) -> dict[str, list[dict[s
             "headline": result.metrics.get("headline") or "accuracy",
             "items": result.item_count,
             "evaluation": result.evaluation_id,
-            "model": result.evaluation.model_label,
+            "model": evaluation.model_label,
+            "updated": _micros(evaluation.finished_at or evaluation.created_at),
         }
     ordered = [s for s in SUITE_LABELS if s in points] + [
         s for s in points if s not in SUITE_LABELS
     ]
     return {s: [points[s][k] for k in sorted(points[s])] for s in ordered}
+
+
+# A result becomes visible when its evaluation's end commits, a moment after `finished_at` is
+# taken: a cursor this far behind the present lets a late commit still arrive (the page merges
+# a point it already has by step, so a repeat is harmless).
+CURSOR_LAG_SECONDS = 5
+
+
+def run_suite_changes(*, run: Run, since: int = -1) -> tuple[list[dict[str, Any]], int]:
+    """The charts' points that changed after the cursor `since` (any step: an earlier
+    checkpoint evaluated again arrives too), and the cursor to ask with next time."""
+    charts = suite_charts(run=run)
+    latest = max((p["updated"] for c in charts for p in c["points"]), default=since)
+    cursor = min(latest, _micros(timezone.now()) - CURSOR_LAG_SECONDS * 1_000_000)
+    for chart in charts:
+        chart["points"] = [p for p in chart["points"] if p["updated"] > since]
+    return charts, max(cursor, -1)
 
 
 def suite_charts(*, run: Run) -> list[dict[str, Any]]:

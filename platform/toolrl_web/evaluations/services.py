@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from toolrl_web.evaluations import catalog
+from toolrl_web.evaluations import catalog, selectors
 from toolrl_web.evaluations.models import Evaluation, EvaluationResult, EvaluationStatus
 from toolrl_web.tasks import send_task
 
@@ -36,8 +36,8 @@ def model_choices(*, run) -> list[tuple[str, str]]:
     """(value, label) of every model an evaluation of `run` may use: its checkpoints, its base
     model and the allow-listed base models. The value names a record or a listed id, never a path."""
     choices = [
-        (f"artifact:{a.pk}", f"{a.get_kind_display()} at step {a.step}")
-        for a in run.artifacts.order_by("-step")
+        (f"artifact:{a.pk}", _artifact_label(a, run=run))
+        for a in selectors.lineage_artifacts(run=run)
     ]
     base = (run.config.get("model") or {}).get("name_or_path")
     for model in dict.fromkeys([m for m in [base, *catalog.base_models()] if m]):
@@ -45,24 +45,42 @@ def model_choices(*, run) -> list[tuple[str, str]]:
     return choices
 
 
+def _artifact_label(artifact, *, run) -> str:
+    label = f"{artifact.get_kind_display()} at step {artifact.step}"
+    if artifact.run_id != run.pk:  # a checkpoint of a run this one continues
+        label += f" (run #{artifact.run_id} {artifact.run.name}, resumed here)"
+    return label
+
+
 def _resolve_model(*, run, choice: str) -> dict[str, Any]:
     """The fields an evaluation stores for a model choice; ValidationError for any other value."""
     kind, _, value = choice.partition(":")
     if kind == "artifact" and value.isdigit():
-        artifact = run.artifacts.filter(pk=int(value)).first()
+        artifact = selectors.lineage_artifacts(run=run).filter(pk=int(value)).first()
         if artifact is not None:
             return {
                 "artifact": artifact,
                 "checkpoint_step": artifact.step or 0,
                 "model": artifact.path,
-                "model_label": f"run #{run.pk} step {artifact.step}",
+                "model_label": f"run #{artifact.run_id} step {artifact.step}",
             }
     if kind == "base" and choice in dict(model_choices(run=run)):
         return {"checkpoint_step": 0, "model": value, "model_label": f"{value} (base)"}
     raise ValidationError({"model": [f"model: {choice!r} is not one of this run's choices"]})
 
 
-def _check_suites(suites: list[str]) -> list[str]:
+def _run_has_validation(run) -> bool:
+    """Whether the run trained with validation rows (the held-out suite scores those): a
+    validation file, a share held out of its dataset, or the synthetic task's own."""
+    from toolrl.training.settings import DataSettings
+
+    fields = DataSettings.model_fields
+    given = {k: v for k, v in (run.config.get("data") or {}).items() if k in fields}
+    data = DataSettings.model_validate(given)
+    return data.train is None or data.validation is not None or data.validation_fraction > 0
+
+
+def _check_suites(suites: list[str], *, run) -> list[str]:
     if not suites:
         raise ValidationError({"suites": ["suites: choose at least one suite"]})
     problems = []
@@ -73,6 +91,11 @@ def _check_suites(suites: list[str]) -> list[str]:
         found = catalog.suite_availability(name)
         if not found.available:
             problems.append(f"suites: {found.problem}")
+        elif name == "held-out" and not _run_has_validation(run):
+            problems.append(
+                f"suites: held-out scores run #{run.pk}'s validation rows, and it trained "
+                "without any (its dataset holds none out)"
+            )
     if problems:
         raise ValidationError({"suites": problems})
     # In the catalogue's order, each once.
@@ -84,7 +107,7 @@ def evaluation_create(
 ) -> Evaluation:
     """Check the choice, record the evaluation as queued, send its message after the commit."""
     fields = _resolve_model(run=run, choice=model)
-    suites = _check_suites(list(suites))
+    suites = _check_suites(list(suites), run=run)
     if limit < 0 or not 1 <= max_new_tokens <= 8192:
         raise ValidationError({"limit": ["limit: at least 0; max_new_tokens: between 1 and 8192"]})
     evaluation = Evaluation.objects.create(

@@ -58,8 +58,16 @@ def _before(request) -> int | None:
 
 
 def _jobs_context(request, run) -> dict:
-    evaluations, next_before = selectors.evaluation_page_for_run(run=run, before=_before(request))
-    return {"run": run, "evaluations": evaluations, "next_before": next_before}
+    """One page of jobs; `before` names the page shown, so its poll asks for that page again."""
+    before = _before(request)
+    evaluations, next_before = selectors.evaluation_page_for_run(run=run, before=before)
+    return {
+        "run": run,
+        "evaluations": evaluations,
+        "before": before,
+        "next_before": next_before,
+        "active": selectors.evaluations_active_for_run(run=run),
+    }
 
 
 def _page_context(request, run, form) -> dict:
@@ -67,7 +75,6 @@ def _page_context(request, run, form) -> dict:
         **_jobs_context(request, run),
         "project": run.project,
         "form": form,
-        "active": selectors.evaluations_active_for_run(run=run),
         "charts": selectors.suite_charts(run=run),
         "rows": selectors.run_results_rows(run=run),
     }
@@ -77,8 +84,9 @@ def _page_context(request, run, form) -> dict:
 def run_evaluation_jobs(request, run_id: int):
     """The jobs table htmx polls while one is queued or running (286 once none is)."""
     run = run_get_for_user(user=request.user, run_id=run_id)
-    response = render(request, "evaluations/_jobs.html", _jobs_context(request, run))
-    if not selectors.evaluations_active_for_run(run=run):
+    context = _jobs_context(request, run)
+    response = render(request, "evaluations/_jobs.html", context)
+    if not context["active"]:
         return HttpResponseStopPolling(response.content)
     return response
 
@@ -104,17 +112,17 @@ def run_evaluations_panel(request, run_id: int):
 
 @require_GET
 def run_evaluations_data(request, run_id: int):
-    """Chart points per suite after `since` (a checkpoint step), with the paper's references."""
+    """Chart points per suite that changed after the cursor `since` (the `cursor` the previous
+    answer returned; -1 or none for all), with the paper's references."""
     run = run_get_for_user(user=request.user, run_id=run_id)
     try:
         since = int(request.GET.get("since", -1))
     except ValueError:
-        return JsonResponse({"error": "since: give a step number"}, status=400)
-    charts = selectors.suite_charts(run=run)
-    for chart in charts:
-        chart["points"] = [p for p in chart["points"] if p["step"] > since]
+        message = "since: give the cursor the previous answer returned (-1 for every point)"
+        return JsonResponse({"error": message}, status=400)
+    charts, cursor = selectors.run_suite_changes(run=run, since=since)
     active = selectors.evaluations_active_for_run(run=run)
-    return JsonResponse({"since": since, "active": active, "suites": charts})
+    return JsonResponse({"since": since, "cursor": cursor, "active": active, "suites": charts})
 
 
 def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:

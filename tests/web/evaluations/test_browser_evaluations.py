@@ -186,3 +186,82 @@ def test_form_without_benchmark_data_names_the_suites(live_server, run_without_d
     assert page.locator('input[value="held-out"]').is_enabled()
     assert "API-Bank needs the benchmark data" in page.locator("fieldset.suites").inner_text()
     shot(page, "form_without_data")
+
+
+def in_thread(write) -> None:
+    """An ORM write from a thread of its own, its connection closed after (see above: none from
+    Playwright's greenlet)."""
+    import threading
+
+    from django.db import connection
+
+    def target():
+        try:
+            write()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+
+
+@pytest.fixture
+def run_with_many_jobs(project, owner):
+    """Two finished evaluations (steps 2 and 4, a minute ago) and 25 queued ones: the jobs
+    table polls and pages, the chart asks again every 5 s."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.web.evaluations.conftest import finished_evaluation, make_run
+    from toolrl_web.evaluations.models import Evaluation
+
+    run = make_run(project, owner, name="paged")
+    for step, ago, score in ((2, 60, 0.25), (4, 50, 0.75)):
+        done = finished_evaluation(run, step=step, results={"held-out": {"accuracy": score}})
+        Evaluation.objects.filter(pk=done.pk).update(
+            finished_at=timezone.now() - timedelta(seconds=ago)
+        )
+    queued = [
+        Evaluation.objects.create(
+            project=project, run=run, model="tiny:fast", model_label=f"job {i}", suites=["x"]
+        )
+        for i in range(25)
+    ]
+    return run, queued
+
+
+def test_paging_survives_the_poll_and_an_earlier_step_reaches_the_chart(
+    live_server, run_with_many_jobs, browser_page
+):
+    from tests.web.evaluations.conftest import finished_evaluation
+
+    run, queued = run_with_many_jobs
+    page = browser_page
+    browser_login(page, live_server, "olivia", "pw-olivia-123")
+    page.goto(f"{live_server.url}/runs/{run.pk}/evaluations/")
+    page.locator("#chart-held-out .main-svg").first.wait_for()
+    xs = "document.getElementById('chart-held-out').data[0].x"
+    assert page.evaluate(xs) == [2, 4]
+    rows = page.locator("#evaluation-jobs tr[data-evaluation]")
+    assert rows.count() == 20
+    page.click("#older-jobs")
+    page.locator("#newest-jobs").wait_for()
+    older = [e.pk for e in queued[:5]]
+    shown = lambda: [int(r.get_attribute("data-evaluation")) for r in rows.all()]  # noqa: E731
+    assert shown()[:5] == sorted(older, reverse=True) and rows.count() == 7
+    # Two polls later the older page is still the one shown.
+    with page.expect_response(lambda r: f"/jobs/?before={queued[5].pk}" in r.url):
+        pass
+    page.wait_for_timeout(3500)
+    assert rows.count() == 7 and shown()[:5] == sorted(older, reverse=True)
+    assert "{#" not in page.locator("#evaluation-jobs-box").inner_text()
+    shot(page, "jobs_older_page_while_polling")
+
+    # Step 2 evaluated again, after step 4 was drawn: the chart replaces its point, no reload.
+    in_thread(lambda: finished_evaluation(run, step=2, results={"held-out": {"accuracy": 0.5}}))
+    ys = "document.getElementById('chart-held-out').data[0].y"
+    page.wait_for_function(f"{ys}[0] === 50", timeout=15_000)
+    assert page.evaluate(xs) == [2, 4] and page.evaluate(ys) == [50, 75]
+    shot(page, "chart_earlier_step_again")

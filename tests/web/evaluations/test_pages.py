@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.web.evaluations.conftest import finished_evaluation, make_run
 from toolrl_web.evaluations.models import Evaluation, EvaluationStatus
@@ -82,12 +84,6 @@ def test_results_over_checkpoints_table_chart_data_and_csv(client_for, run, owne
     assert [p["step"] for p in by_suite["held-out"]["points"]] == [0, 4]
     assert by_suite["api-bank"]["references"]["values"]["Qwen2.5-3B"] == 67.00
     assert by_suite["held-out"]["references"] is None and data["active"] is False
-    # only the points after `since`
-    later = client.get(url + "?since=2").json()
-    assert [(c["suite"], [p["step"] for p in c["points"]]) for c in later["suites"]] == [
-        ("held-out", [4]),
-        ("api-bank", []),
-    ]
     assert client.get(url + "?since=x").status_code == 400
 
     response = client.get(reverse("run-evaluations-csv", args=[run.pk]))
@@ -104,6 +100,43 @@ def test_results_over_checkpoints_table_chart_data_and_csv(client_for, run, owne
         "10",
     ] == rows[3][:7]
     assert len(rows) == 1 + 4 + 1
+
+
+def ended(evaluation, seconds_ago: float) -> None:
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        finished_at=timezone.now() - timedelta(seconds=seconds_ago)
+    )
+
+
+def test_chart_data_after_a_cursor_brings_an_earlier_checkpoint_evaluated_again(
+    client_for, run, owner
+):
+    ended(finished_evaluation(run, step=2, results={"held-out": {"accuracy": 0.25}}), 60)
+    ended(finished_evaluation(run, step=4, results={"held-out": {"accuracy": 0.75}}), 50)
+    ended(finished_evaluation(run, step=2, results={"api-bank": {"overall": 0.1}}), 40)
+    client = client_for(owner)
+    url = reverse("run-evaluations-data", args=[run.pk])
+    first = client.get(url).json()
+    assert [p["step"] for p in first["suites"][0]["points"]] == [2, 4]
+    cursor = first["cursor"]
+    nothing = client.get(url + f"?since={cursor}").json()
+    assert [c["points"] for c in nothing["suites"]] == [[], []] and nothing["cursor"] == cursor
+    # Step 2 evaluated again after step 4 was drawn: it arrives, and replaces the old point.
+    ended(finished_evaluation(run, step=2, results={"held-out": {"accuracy": 0.5}}), 30)
+    later = client.get(url + f"?since={cursor}").json()
+    assert [
+        (c["suite"], [(p["step"], p["score"]) for p in c["points"]]) for c in later["suites"]
+    ] == [
+        ("held-out", [(2, 0.5)]),
+        ("api-bank", []),
+    ]
+    assert later["cursor"] > cursor
+    # A result that ended a moment ago is sent again on the next ask (its commit may have come
+    # after an answer whose cursor passed it); the page merges it by step.
+    finished_evaluation(run, step=6, results={"held-out": {"accuracy": 0.9}})
+    recent = client.get(url + f"?since={later['cursor']}").json()
+    again = client.get(url + f"?since={recent['cursor']}").json()
+    assert [p["step"] for p in again["suites"][0]["points"]] == [6]
 
 
 def test_a_later_evaluation_of_the_same_step_replaces_it_and_failures_are_left_out(
@@ -214,6 +247,36 @@ def test_jobs_page_by_keyset(client_for, run, owner):
         e.pk for e in created[:5]
     ]
     assert "Older evaluations" not in older
+
+
+def test_the_jobs_poll_asks_for_the_page_shown(client_for, run, owner):
+    created = [
+        Evaluation.objects.create(
+            project=run.project, run=run, model="tiny:fast", model_label=f"job {i}", suites=["x"]
+        )
+        for i in range(25)
+    ]  # all queued: the box polls
+    client = client_for(owner)
+    jobs = reverse("run-evaluation-jobs", args=[run.pk])
+    page = reverse("run-evaluations", args=[run.pk])
+    first = client.get(page).content.decode()
+    assert f'hx-get="{jobs}" hx-trigger="every 3s" hx-swap="outerHTML"' in first
+    # The older page, fetched by its link or by its own poll, polls itself again.
+    before = f"?before={created[5].pk}"
+    older = client.get(jobs + before)
+    assert older.status_code == 200
+    poll = f'hx-get="{jobs}{before}" hx-trigger="every 3s" hx-swap="outerHTML"'
+    assert poll in older.content.decode() and 'id="newest-jobs"' in older.content.decode()
+    assert [e.pk for e in created if f'data-evaluation="{e.pk}"' in older.content.decode()] == [
+        e.pk for e in created[:5]
+    ]
+    # Without JavaScript, the page at ?before= polls that page too.
+    assert poll in client.get(page + before).content.decode()
+    # Once none is active the poll stops (286) with the same page.
+    Evaluation.objects.update(status=EvaluationStatus.FINISHED)
+    done = client.get(jobs + before)
+    assert done.status_code == 286 and "every 3s" not in done.content.decode()
+    assert f'data-evaluation="{created[0].pk}"' in done.content.decode()
 
 
 def test_run_page_panel_shows_each_suites_latest_headline(client_for, run, owner):

@@ -62,6 +62,42 @@ def test_another_runs_checkpoint_is_refused(run, project, owner):
         create(run, owner, model=f"artifact:{other.artifacts.first().pk}")
 
 
+def test_a_continuation_offers_its_parents_checkpoints_up_to_where_it_resumed(
+    run, project, owner, client_for
+):
+    from django.urls import reverse
+
+    from tests.web.evaluations.conftest import make_run
+    from toolrl_web.runs.models import Run
+
+    # `run` has checkpoints at 2 and 4; the continuation resumed it from 2 and saved 6.
+    continuation = make_run(project, owner, name="continued", steps=(6,))
+    Run.objects.filter(pk=continuation.pk).update(resumed_from=run, start_step=2)
+    continuation.refresh_from_db()
+    parent_2, parent_4 = run.artifacts.get(step=2), run.artifacts.get(step=4)
+    choices = dict(services.model_choices(run=continuation))
+    own = continuation.artifacts.get()
+    assert list(choices)[:2] == [f"artifact:{own.pk}", f"artifact:{parent_2.pk}"]
+    assert choices[f"artifact:{parent_2.pk}"] == (
+        f"Checkpoint at step 2 (run #{run.pk} test run, resumed here)"
+    )
+    # The parent's step 4 was redone by the continuation: not its history.
+    assert f"artifact:{parent_4.pk}" not in choices
+    with pytest.raises(ValidationError):
+        services.evaluation_create(
+            run=continuation, user=owner, model=f"artifact:{parent_4.pk}", suites=["held-out"]
+        )
+    evaluation = services.evaluation_create(
+        run=continuation, user=owner, model=f"artifact:{parent_2.pk}", suites=["held-out"]
+    )
+    assert evaluation.run == continuation and evaluation.artifact == parent_2
+    assert evaluation.model == parent_2.path and evaluation.checkpoint_step == 2
+    assert evaluation.model_label == f"run #{run.pk} step 2"
+    # The page's form offers it too.
+    html = client_for(owner).get(reverse("run-evaluations", args=[continuation.pk])).content
+    assert f'value="artifact:{parent_2.pk}"' in html.decode()
+
+
 def test_a_suite_without_data_is_refused_naming_it(run, owner, no_eval_data):
     with pytest.raises(ValidationError) as exc:
         create(run, owner, suites=["held-out", "api-bank"])
@@ -78,6 +114,19 @@ def test_a_data_folder_without_the_suite_says_where_it_looked(run, owner, settin
     message = " ".join(exc.value.message_dict["suites"])
     assert message.startswith("suites: BFCL single-turn: no BFCL files")
     assert f"in {tmp_path} (looked in {tmp_path}/bfcl" in message
+
+
+def test_held_out_is_refused_for_a_run_that_trained_without_validation_rows(project, owner):
+    from tests.conftest import tiny_run_config
+    from toolrl_web.runs import services as run_services
+
+    config = tiny_run_config(
+        data={"train": "/srv/uploads/rows.jsonl", "validation": None, "validation_fraction": 0.0}
+    )
+    run = run_services.run_create(project=project, user=owner, config=config)
+    with pytest.raises(ValidationError, match="trained without any"):
+        services.evaluation_create(run=run, user=owner, model="base:tiny:fast", suites=["held-out"])
+    assert not Evaluation.objects.exists()
 
 
 def test_unknown_and_empty_suites_are_refused(run, owner):
