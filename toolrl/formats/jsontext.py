@@ -30,7 +30,8 @@ CHUNK = 1 << 20
 # A record is one prompt and its answer; anything this big is a broken file, not a row.
 MAX_RECORD_BYTES = 64 << 20
 
-_WS = re.compile(r"[ \t\n\r]*")
+_WS_CHARS = " \t\n\r"
+_WS = re.compile(f"[{_WS_CHARS}]*")
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _DECODER = json.JSONDecoder()
 
@@ -160,6 +161,8 @@ class JsonText:
 
     def skip_ws(self) -> bool:
         """Move to the next non-blank character; False at the end of the file."""
+        if self.pos < len(self.buf) and self.buf[self.pos] not in _WS_CHARS:
+            return True  # the common case, a record right after the last one's newline
         while True:
             self.pos = _WS.match(self.buf, self.pos).end()
             if self.pos < len(self.buf):
