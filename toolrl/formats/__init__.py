@@ -229,7 +229,8 @@ class RowScan:
         if fmt == "rows":
             # Our own lines go straight from text to `Row` (pydantic's JSON parser); a line it
             # refuses is read again the precise way, so problems read exactly as before.
-            lines.parse = Row.model_validate_json
+            # (`Row.model_validate_json` without its Python wrapper: the same call, per line.)
+            lines.parse = Row.__pydantic_validator__.validate_json
         try:
             answers = _bfcl_answers(self.path) if fmt == "bfcl" else {}
         except DatasetError as exc:  # the BFCL answer file next to it is broken
@@ -248,6 +249,8 @@ def _import(
     stem = _stem(shown)
     checker = CallChecker(tools) if tools else None
     duplicates = _Duplicates()
+    # `duplicates.add` inline, once a row: bound methods of its two arrays.
+    add_hash, add_line = duplicates.hashes.append, duplicates.lines.append
     n_records = n_rows = own_tools = 0
     for item in items:
         if isinstance(item, Problem):
@@ -282,7 +285,8 @@ def _import(
             if attach:
                 for field, message in checker.problems(row.target.calls):
                     yield Problem(shown, line, field, message)
-            duplicates.add(row.id, line)
+            add_hash(hash(row.id))
+            add_line(line)
             n_rows += 1
             yield line, row
     for line, first in duplicates.repeats():

@@ -78,7 +78,13 @@ def row_problems(row: Row, *, tools_checked: bool = False) -> list[tuple[str, st
     tools, target = row.tools, row.target
     if not tools_checked:
         for i, tool in enumerate(tools):
-            problem = tool_problem(tool)
+            # `tool_problem`'s common case inline (rows repeat their tools): the last schema
+            # seen under this name, compared at C level.
+            last = _LAST.get(tool.name) if tool.schema_style == "jsonschema" else None
+            if last is not None and last[0] == tool.parameters:
+                problem = last[1]
+            else:
+                problem = tool_problem(tool)
             if problem:
                 out.append((f"tools[{i}].{problem[0]}", problem[1], "error"))
     if not target.calls and target.response is None:
