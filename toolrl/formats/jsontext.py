@@ -296,6 +296,7 @@ class JsonText:
             return None
         line = self.line_at(self.pos)
         self.pos = newline + 1
+        self.cursor = (self.pos, line + 1)  # one newline passed: no need to count it again
         return line, value
 
     def _next_line(self) -> None:
