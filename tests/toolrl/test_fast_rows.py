@@ -143,3 +143,24 @@ def test_row_writer_index_is_one_offset_per_row_across_batches(tmp_path):
     assert [r.id for _, r in read_rows(path, 4095, 3)] == ["r4095", "r4096", "r4097"]
     assert [r.id for _, r in read_rows(path, 8999, 5)] == ["r8999"]
     assert json.loads(lines[8192])["id"] == "r8192"
+
+
+def test_repeated_ids_name_the_first_row_with_that_id():
+    import random
+
+    from toolrl.formats import _Duplicates
+
+    rng = random.Random(5)
+    ids = [f"id-{rng.randrange(300)}" for _ in range(2000)] + ["same"] * 5 + ["x", "same"]
+    duplicates = _Duplicates()
+    first: dict[str, int] = {}
+    expected = []
+    for i, row_id in enumerate(ids):
+        line = 3 * i + 1
+        duplicates.add(row_id, line)
+        if row_id in first:
+            expected.append((line, first[row_id]))
+        else:
+            first[row_id] = line
+    assert duplicates.repeats() == sorted(expected)
+    assert len(expected) > 1700
