@@ -10,7 +10,10 @@ statistics, writes the prepared rows and the split, and records the verdict. Pea
 process's peak RSS during the validation (VmHWM, reset just before) minus its RSS then, so the
 figure is what validating costs, not what Django costs. With --tokenizer, the token count of the sample (a separate phase,
 after the verdict) is timed too. As a baseline measured in the same process, the time of only
-decoding each line with `json.loads` (what any reader pays) is printed as a ratio.
+decoding each line with `json.loads` (what any reader pays) is printed as a ratio, and so is
+the library's validation (`validate_file` writing the prepared rows) with the rows format's fast
+path against the precise path alone (every line through `json` and `Row.model_validate`), both
+run in the same process on the same file (best CPU time of --repeat runs each).
 """
 
 from __future__ import annotations
@@ -70,10 +73,13 @@ def make_file(path: Path, rows: int) -> None:
             tmp.unlink()
 
 
-def child(path: Path, tokenizer: str) -> dict:
+def child(path: Path, tokenizer: str, repeat: int) -> dict:
     var = Path(tempfile.mkdtemp(prefix="toolrl-bench-"))
     try:
-        return measure(path, tokenizer, var)
+        result = measure(path, tokenizer, var)
+        # After the measured run, so its peak memory is not this comparison's.
+        result["library_cpu_seconds"] = fast_vs_precise(path, var, repeat)
+        return result
     finally:
         shutil.rmtree(var, ignore_errors=True)
 
@@ -151,9 +157,43 @@ def measure(path: Path, tokenizer: str, var: Path) -> dict:
     }
 
 
-def run_size(path: Path, tokenizer: str) -> dict:
+def fast_vs_precise(path: Path, var: Path, repeat: int) -> dict:
+    """CPU seconds of `validate_file` (writing the prepared rows as the task does) with the
+    rows format's fast path and with the precise path only, in this process."""
+    import toolrl.formats
+    from toolrl.commands.validate import validate_file
+    from toolrl.formats.jsontext import LineParser
+    from toolrl.formats.rowfile import RowWriter
+
+    class Precise(LineParser):
+        """Never set: every line is read through `json` and `Row.model_validate`."""
+
+        parse = property(lambda self: None, lambda self, value: None)
+
+    best = {"fast": float("inf"), "precise": float("inf")}
+    for _ in range(repeat):
+        for name, parser in (("precise", Precise), ("fast", LineParser)):
+            toolrl.formats.LineParser = parser
+            start = time.process_time()
+            with RowWriter(var / f"{name}.jsonl") as writer:
+                validate_file(path, on_row=lambda line, row: writer.write(row))
+            best[name] = min(best[name], time.process_time() - start)
+    toolrl.formats.LineParser = LineParser
+    return best
+
+
+def run_size(path: Path, tokenizer: str, repeat: int) -> dict:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), "--tokenizer", tokenizer],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(path),
+            "--tokenizer",
+            tokenizer,
+            "--repeat",
+            str(repeat),
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         check=True,
@@ -166,10 +206,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--tokenizer", default="", help="e.g. tiny:fast (default: no token counts)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of the fast/precise comparison (best kept)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(Path(args.child), args.tokenizer)))
+        print(json.dumps(child(Path(args.child), args.tokenizer, args.repeat)))
         return
     folder = Path(tempfile.mkdtemp(prefix="toolrl-bench-data-"))
     results = {}
@@ -177,7 +220,7 @@ def main() -> None:
         path = folder / f"rows-{rows}.jsonl"
         make_file(path, rows)
         try:
-            results[rows] = result = run_size(path, args.tokenizer)
+            results[rows] = result = run_size(path, args.tokenizer, args.repeat)
         finally:
             path.unlink()
         assert result["outcome"] == "valid" and result["rows"] == rows, result
@@ -187,6 +230,12 @@ def main() -> None:
             f"{result['seconds']:.1f} s, peak memory +{result['peak_growth_mb']:.1f} MiB "
             f"over {result['rss_before_mb']:.0f} MiB; "
             f"{result['seconds'] / result['json_loads_seconds']:.1f}x the time of json.loads alone"
+        )
+        lib = result["library_cpu_seconds"]
+        print(
+            f"          validate_file + prepared rows, CPU: fast path {rows / lib['fast']:,.0f} "
+            f"rows/s, precise path only {rows / lib['precise']:,.0f} rows/s "
+            f"(fast path {lib['precise'] / lib['fast']:.2f}x, same process)"
         )
         if result["token_seconds"] is not None:
             tokens = result["tokens"] or {}
@@ -202,7 +251,12 @@ def main() -> None:
         f"(ratio {large['peak_growth_mb'] / max(small['peak_growth_mb'], 0.1):.2f} for "
         f"{args.rows / args.small:.0f}x the rows)"
     )
-    print(f"throughput at {args.rows:,} rows: {large['rows_per_s']:,.0f} rows/s (aim: >= 20,000)")
+    load = os.getloadavg()
+    print(
+        f"throughput at {args.rows:,} rows: {large['rows_per_s']:,.0f} rows/s wall, "
+        f"{args.rows / large['cpu_seconds']:,.0f} rows/s of CPU (aim: >= 20,000); "
+        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs"
+    )
     folder.rmdir()
 
 

@@ -39,6 +39,7 @@ import pydantic
 
 from toolrl.formats import bfcl, rlla, toolace, xlam
 from toolrl.formats.checks import row_problems
+from toolrl.formats.jsontext import LineParser
 from toolrl.formats.problems import DatasetError, Problem, RecordError, sort_key
 from toolrl.formats.reading import Progress, ProgressFn, iter_records, read_records
 from toolrl.formats.tools import CallChecker
@@ -156,11 +157,18 @@ class _Duplicates:
         hashes = np.frombuffer(self.hashes, dtype=np.int64)
         order = np.argsort(hashes, kind="stable")
         ordered = hashes[order]
-        starts = np.r_[True, ordered[1:] != ordered[:-1]]
-        run_start = np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))
+        # Sorted positions equal to the one before: only those are walked in Python. Runs of
+        # equal ids are consecutive positions, each run's first row just before its first
+        # repeat (17 bytes a row at the peak, not ~40 for a run-start array).
+        repeated = np.flatnonzero(ordered[1:] == ordered[:-1]) + 1
+        del ordered
         out = []
-        for p in np.nonzero(~starts)[0]:
-            out.append((self.lines[order[p]], self.lines[order[run_start[p]]]))
+        run_start = previous = -2
+        for p in repeated.tolist():
+            if p - 1 != previous:
+                run_start = p - 1
+            previous = p
+            out.append((self.lines[order[p]], self.lines[order[run_start]]))
         return sorted(out)
 
 
@@ -210,7 +218,8 @@ class RowScan:
             message = f"unknown format {self.requested!r} (known: {known})"
             yield Problem(shown, None, "format", message)
             return
-        items = iter_records(self.path, name=shown, progress=self.progress)
+        lines = LineParser()
+        items = iter_records(self.path, name=shown, progress=self.progress, lines=lines)
         fmt = self.requested
         if fmt == "auto":
             seen, first, line = _first_record(items)
@@ -224,6 +233,11 @@ class RowScan:
             fmt = detected
             items = itertools.chain(seen, items)
         self.format = fmt
+        if fmt == "rows":
+            # Our own lines go straight from text to `Row` (pydantic's JSON parser); a line it
+            # refuses is read again the precise way, so problems read exactly as before.
+            # (`Row.model_validate_json` without its Python wrapper: the same call, per line.)
+            lines.parse = Row.__pydantic_validator__.validate_json
         try:
             answers = _bfcl_answers(self.path) if fmt == "bfcl" else {}
         except DatasetError as exc:  # the BFCL answer file next to it is broken
@@ -242,6 +256,8 @@ def _import(
     stem = _stem(shown)
     checker = CallChecker(tools) if tools else None
     duplicates = _Duplicates()
+    # `duplicates.add` inline, once a row: bound methods of its two arrays.
+    add_hash, add_line = duplicates.hashes.append, duplicates.lines.append
     n_records = n_rows = own_tools = 0
     for item in items:
         if isinstance(item, Problem):
@@ -249,19 +265,22 @@ def _import(
             continue
         line, record = item
         n_records += 1
-        if not isinstance(record, dict):
+        if type(record) is Row:  # read by the rows format's fast path: already validated
+            rows = [record]
+        elif not isinstance(record, dict):
             yield Problem(shown, line, "<record>", "not a JSON object")
             continue
-        try:
-            rows = _rows_of(record, fmt, f"{stem}-{n_records - 1}", answers)
-        except RecordError as exc:
-            yield Problem(shown, line, exc.field, exc.message)
-            continue
-        except pydantic.ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"]) or "<record>"
-                yield Problem(shown, line, where, err["msg"])
-            continue
+        else:
+            try:
+                rows = _rows_of(record, fmt, f"{stem}-{n_records - 1}", answers)
+            except RecordError as exc:
+                yield Problem(shown, line, exc.field, exc.message)
+                continue
+            except pydantic.ValidationError as exc:
+                for err in exc.errors():
+                    where = ".".join(str(p) for p in err["loc"]) or "<record>"
+                    yield Problem(shown, line, where, err["msg"])
+                continue
         for row in rows:
             attach = checker is not None and not row.tools
             if attach:
@@ -273,7 +292,8 @@ def _import(
             if attach:
                 for field, message in checker.problems(row.target.calls):
                     yield Problem(shown, line, field, message)
-            duplicates.add(row.id, line)
+            add_hash(hash(row.id))
+            add_line(line)
             n_rows += 1
             yield line, row
     for line, first in duplicates.repeats():

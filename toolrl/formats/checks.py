@@ -75,23 +75,30 @@ def row_problems(row: Row, *, tools_checked: bool = False) -> list[tuple[str, st
     the row's tools come from a checked tool set, which also checks the calls
     (`toolrl.formats.tools.CallChecker`), so only the target is looked at here."""
     out = []
+    tools, target = row.tools, row.target
     if not tools_checked:
-        for i, tool in enumerate(row.tools):
-            problem = tool_problem(tool)
+        for i, tool in enumerate(tools):
+            # `tool_problem`'s common case inline (rows repeat their tools): the last schema
+            # seen under this name, compared at C level.
+            last = _LAST.get(tool.name) if tool.schema_style == "jsonschema" else None
+            if last is not None and last[0] == tool.parameters:
+                problem = last[1]
+            else:
+                problem = tool_problem(tool)
             if problem:
                 out.append((f"tools[{i}].{problem[0]}", problem[1], "error"))
-    if not row.target.calls and row.target.response is None:
+    if not target.calls and target.response is None:
         out.append(("target", "needs a tool call or a response", "error"))
     if tools_checked:
         return out
-    names = [t.name for t in row.tools]
-    if len(set(names)) < len(names):
-        for i, tool in enumerate(row.tools):
+    names = [t.name for t in tools]
+    known = set(names)
+    if len(known) < len(names):
+        for i, tool in enumerate(tools):
             if names.count(tool.name) > 1 and names.index(tool.name) == i:
                 message = f"tool {tool.name!r} is listed more than once"
                 out.append((f"tools[{i}].name", message, "warning"))
-    known = set(names)
-    for j, call in enumerate(row.target.calls):
+    for j, call in enumerate(target.calls):
         if call.name not in known:
             message = f"{call.name!r} is not one of the row's tools"
             out.append((f"target.calls[{j}].name", message, "warning"))

@@ -30,7 +30,8 @@ CHUNK = 1 << 20
 # A record is one prompt and its answer; anything this big is a broken file, not a row.
 MAX_RECORD_BYTES = 64 << 20
 
-_WS = re.compile(r"[ \t\n\r]*")
+_WS_CHARS = " \t\n\r"
+_WS = re.compile(f"[{_WS_CHARS}]*")
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _DECODER = json.JSONDecoder()
 
@@ -47,6 +48,22 @@ def _complete_prefix(data: bytes) -> int:
     return len(data)
 
 
+class LineParser:
+    """An optional faster reading of a JSON Lines record, set once the format is known (the
+    rows format: pydantic's own JSON parser builds the `Row` without a Python dict between).
+
+    `parse(line)` gets one whole line (without its newline) that starts a record; whatever it
+    returns is yielded as the record. Any exception sends that line down the precise path
+    (`json` decoding, exact problem messages and line numbers), so `parse` must fail wherever
+    the precise path would report something, and succeed only with the value the precise path
+    would lead to. Lines in JSON arrays, records over several lines and text with bytes that
+    are not UTF-8 always take the precise path.
+    """
+
+    def __init__(self) -> None:
+        self.parse: Callable[[str], Any] | None = None
+
+
 class _Stop(Exception):
     """The text cannot be read any further; the problem was already reported."""
 
@@ -58,8 +75,9 @@ class JsonText:
     record covering them is replaced by a problem naming the line and the byte.
     """
 
-    def __init__(self, raw: IO[bytes], shown: str) -> None:
+    def __init__(self, raw: IO[bytes], shown: str, lines: LineParser | None = None) -> None:
         self.raw, self.shown = raw, shown
+        self.lines = lines
         self.pending = b""  # the start of a character cut by the chunk boundary
         self.buf = ""
         self.pos = 0
@@ -143,6 +161,8 @@ class JsonText:
 
     def skip_ws(self) -> bool:
         """Move to the next non-blank character; False at the end of the file."""
+        if self.pos < len(self.buf) and self.buf[self.pos] not in _WS_CHARS:
+            return True  # the common case, a record right after the last one's newline
         while True:
             self.pos = _WS.match(self.buf, self.pos).end()
             if self.pos < len(self.buf):
@@ -243,6 +263,10 @@ class JsonText:
                 self._next_line()
                 continue
             resync = False
+            fast = self._fast_line()
+            if fast is not None:
+                yield fast
+                continue
             try:
                 value, end = self.decode()
             except json.JSONDecodeError as exc:
@@ -256,6 +280,24 @@ class JsonText:
                 continue
             yield from self._emit(self.pos, end, value)
             self.pos = end
+
+    def _fast_line(self) -> tuple[int, Any] | None:
+        """The record at `pos` through `self.lines`, when it is a whole line in the buffer and
+        parses; None leaves `pos` where it was for the precise path."""
+        parse = self.lines.parse if self.lines is not None else None
+        if parse is None or self.not_utf8:
+            return None
+        newline = self.buf.find("\n", self.pos)
+        if newline < 0:
+            return None
+        try:
+            value = parse(self.buf[self.pos : newline])
+        except Exception:  # noqa: BLE001 - any failure: the precise path says what is wrong
+            return None
+        line = self.line_at(self.pos)
+        self.pos = newline + 1
+        self.cursor = (self.pos, line + 1)  # one newline passed: no need to count it again
+        return line, value
 
     def _next_line(self) -> None:
         while True:

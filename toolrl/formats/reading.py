@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from toolrl.formats.jsontext import CHUNK, JsonText
+from toolrl.formats.jsontext import CHUNK, JsonText, LineParser
 from toolrl.formats.problems import Problem
 
 Records = list[tuple[int, Any]]
@@ -83,12 +83,17 @@ def _whole_file(path: str, message: str, field: str = "<file>") -> Problem:
 
 
 def iter_records(
-    path: str | Path, *, name: str | None = None, progress: ProgressFn | None = None
+    path: str | Path,
+    *,
+    name: str | None = None,
+    progress: ProgressFn | None = None,
+    lines: LineParser | None = None,
 ) -> Iterator[tuple[int, Any] | Problem]:
     """Every record of a file with its line (or row) number, and problems as they are found.
 
     `name` is how problems name the file (e.g. the name it was uploaded under); `progress` is
-    called every few thousand records and once at the end.
+    called every few thousand records and once at the end; `lines` may read JSON Lines records
+    faster once the format is known (see `toolrl.formats.jsontext.LineParser`).
 
     >>> [str(x) for x in iter_records("no/such/file.jsonl")]
     ['no/such/file.jsonl: <file>: no such file']
@@ -112,11 +117,11 @@ def iter_records(
         fh.seek(0)
         counter = _Counter(fh, total, progress)
         if head.startswith(b"\x1f\x8b"):
-            yield from _gzip(fh, shown, counter)
+            yield from _gzip(fh, shown, counter, lines)
         elif head.startswith(b"PAR1"):
             yield from _parquet(fh, shown, counter)
         else:
-            yield from _text(fh, shown, counter)
+            yield from _text(fh, shown, counter, lines)
         counter.done()
 
 
@@ -145,7 +150,9 @@ class _Counter:
             self.callback(Progress(self.records, self.total, self.total))
 
 
-def _gzip(fh: IO[bytes], shown: str, counter: _Counter) -> Iterator[tuple[int, Any] | Problem]:
+def _gzip(
+    fh: IO[bytes], shown: str, counter: _Counter, lines: LineParser | None
+) -> Iterator[tuple[int, Any] | Problem]:
     stream = gzip.GzipFile(fileobj=fh, mode="rb")
     try:
         head = stream.peek(16)[:16]
@@ -166,7 +173,7 @@ def _gzip(fh: IO[bytes], shown: str, counter: _Counter) -> Iterator[tuple[int, A
     if head.startswith(b"\x1f\x8b"):
         yield _whole_file(shown, "compressed twice with gzip; decompress it once", "<gzip>")
         return
-    yield from _text(stream, shown, counter)
+    yield from _text(stream, shown, counter, lines)
 
 
 def _parquet(fh: IO[bytes], shown: str, counter: _Counter) -> Iterator[tuple[int, Any] | Problem]:
@@ -190,7 +197,9 @@ def _parquet(fh: IO[bytes], shown: str, counter: _Counter) -> Iterator[tuple[int
         yield Problem(shown, row + 1, "<parquet>", f"cannot read parquet ({exc})")
 
 
-def _text(raw: IO[bytes], shown: str, counter: _Counter) -> Iterator[tuple[int, Any] | Problem]:
+def _text(
+    raw: IO[bytes], shown: str, counter: _Counter, lines: LineParser | None
+) -> Iterator[tuple[int, Any] | Problem]:
     head = raw.peek(16)[:16] if hasattr(raw, "peek") else raw.read(16)
     if not hasattr(raw, "peek"):
         raw.seek(0)
@@ -198,7 +207,7 @@ def _text(raw: IO[bytes], shown: str, counter: _Counter) -> Iterator[tuple[int, 
         if head.startswith(signature):
             yield _whole_file(shown, f"not a JSON, JSON Lines or parquet file: {what}")
             return
-    yield from JsonText(raw, shown).records(counter.tick)
+    yield from JsonText(raw, shown, lines).records(counter.tick)
 
 
 def read_records(path: str | Path, *, name: str | None = None) -> tuple[Records, list[Problem]]:

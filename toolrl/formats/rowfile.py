@@ -23,12 +23,16 @@ from __future__ import annotations
 import json
 import random
 import struct
+import sys
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
 from toolrl.schema import Row
 
 _OFFSET = struct.Struct("<Q")
+_INDEX_BATCH = 4096
+_TO_JSON = Row.__pydantic_serializer__.to_json
 
 
 def index_path(path: str | Path) -> Path:
@@ -42,18 +46,29 @@ class RowWriter:
         self.path = Path(path)
         self.rows = self.path.open("wb")
         self.index = index_path(self.path).open("wb")
+        self.offsets = array("Q")  # written in batches: one write call per few thousand rows
         self.offset = 0
         self.count = 0
 
     def write(self, row: Row) -> int:
-        line = row.model_dump_json().encode("utf-8") + b"\n"
+        # The bytes `row.model_dump_json().encode()` gives, without the str round trip.
+        line = _TO_JSON(row) + b"\n"
         self.rows.write(line)
-        self.index.write(_OFFSET.pack(self.offset))
+        self.offsets.append(self.offset)
+        if len(self.offsets) >= _INDEX_BATCH:
+            self._flush_index()
         self.offset += len(line)
         self.count += 1
         return len(line)
 
+    def _flush_index(self) -> None:
+        if sys.byteorder != "little":
+            self.offsets.byteswap()
+        self.index.write(self.offsets.tobytes())
+        self.offsets = array("Q")
+
     def close(self) -> None:
+        self._flush_index()
         self.rows.close()
         self.index.close()
 

@@ -52,18 +52,22 @@ class DatasetStats:
         self.multi_step = 0
 
     def add(self, row: Row) -> None:
+        # Called once a row: attribute lookups hoisted, a plain loop instead of any(genexpr).
         self.rows += 1
-        n_calls = len(row.target.calls)
+        target = row.target
+        n_calls = len(target.calls)
         self.tools[len(row.tools)] += 1
         self.calls[n_calls] += 1
         self.sources[row.source or "?"] += 1
-        if row.target.response is not None:
+        if target.response is not None:
             if n_calls:
                 self.calls_and_response += 1
             else:
                 self.response_only += 1
-        if any(turn.role == "observation" for turn in row.history):
-            self.multi_step += 1
+        for turn in row.history:
+            if turn.role == "observation":
+                self.multi_step += 1
+                break
 
     def as_dict(self) -> dict[str, Any]:
         n = self.rows
