@@ -171,3 +171,24 @@ def test_progress_reports_rows_and_percent_of_bytes(tmp_path):
     assert [p.records for p in seen] == [1000, 2000, 3000, 4000, 5000, 5000]
     assert [round(p.percent) for p in seen][-1] == 100
     assert all(0 <= p.percent <= 100 for p in seen) and seen[0].bytes_total == path.stat().st_size
+
+
+@pytest.mark.parametrize("fmt", ["auto", "rows"])
+def test_a_lone_surrogate_escape_is_refused_at_its_line_and_field(tmp_path, fmt):
+    # "\ud800" is valid JSON but no character: such a row could not be stored or tokenised
+    # (it used to pass validation and then fail when the prepared file was written).
+    from toolrl.formats import save_rows
+    from toolrl.synthetic import make_rows
+
+    save_rows(make_rows(3, seed=0), tmp_path / "ok.jsonl")
+    good = (tmp_path / "ok.jsonl").read_text().splitlines()
+    record = json.loads(good[1])
+    record["id"] = "x\ud800y"
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join([good[0], json.dumps(record), good[2]]) + "\n")
+    rows, problems = inspect_rows(path, fmt)
+    assert [r.id for r in rows] == [json.loads(good[0])["id"], json.loads(good[2])["id"]]
+    assert [(p.line, p.field) for p in problems] == [(2, "id")]
+    assert "lone UTF-16 surrogate" in problems[0].message
+    # What is kept can be written: the rows serialise.
+    assert all(r.model_dump_json() for r in rows)

@@ -48,6 +48,36 @@ def _complete_prefix(data: bytes) -> int:
     return len(data)
 
 
+def lone_surrogate_at(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) in `value` holding a lone surrogate, or None.
+
+    >>> lone_surrogate_at({"a": [1, "ok", "x\\ud800"]})
+    'a.2'
+    >>> lone_surrogate_at({"a": "fine"}) is None
+    True
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if lone_surrogate_at(key, inner) is not None:
+                return inner
+            found = lone_surrogate_at(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = lone_surrogate_at(item, f"{path}.{i}" if path else str(i))
+            if found is not None:
+                return found
+    return None
+
+
 class LineParser:
     """An optional faster reading of a JSON Lines record, set once the format is known (the
     rows format: pydantic's own JSON parser builds the `Row` without a Python dict between).
@@ -245,6 +275,16 @@ class JsonText:
 
     def _emit(self, start: int, end: int, value: Any) -> Iterator[tuple[int, Any] | Problem]:
         line = self.line_at(start)
+        # `\ud800` is valid JSON but no character: such text can be neither stored nor
+        # tokenised, so the record is refused here, at its line (only `\u` escapes make one).
+        if self.buf.find("\\u", start, end) >= 0:
+            where = lone_surrogate_at(value)
+            if where is not None:
+                message = (
+                    "text holds a lone UTF-16 surrogate escape (such as \\ud800), not a character"
+                )
+                yield Problem(self.shown, line, where or "<record>", message)
+                return
         if not self.not_utf8:  # the common case: nothing to check
             yield line, value
             return
