@@ -72,7 +72,7 @@
         dtick: x1 - x0 <= 12 ? 1 : undefined,
       },
       yaxis: { title: { text: "%" }, range: [0, 100] },
-      legend: { orientation: "h", y: -0.2, yanchor: "top", font: { size: 11 } },
+      legend: { orientation: "h", y: -0.3, yanchor: "top", font: { size: 11 } },
     };
     const data = traces(s).concat(references(s, x0, x1));
     Plotly.react(chartDiv(box, suite), data, layout, { displayModeBar: false, responsive: true });
