@@ -218,7 +218,7 @@ def run_evaluations(request, run_id: int, since: int = -1, before: int | None = 
     run (newest first, `before` pages back) and every suite's results per checkpoint."""
     run = run_selectors.run_get_for_user(user=request.auth, run_id=run_id)
     status = run.status
-    curve = _curve(run, selectors.run_eval_rows(run=run, since_step=since), status, since)
+    curve = _curve(run, run_selectors.run_eval_rows(run=run, since_step=since), status, since)
     # All suite points, not those after `since`: an evaluation of an early checkpoint may finish
     # after a later one's, and there are a few points per suite, not one per step.
     suites = evaluation_selectors.run_suite_points(run=run)

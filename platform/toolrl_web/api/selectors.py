@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from toolrl_web.api.models import ApiToken
 from toolrl_web.rewards.models import RewardConfiguration
 from toolrl_web.rollouts.forms import RolloutFilterForm
 from toolrl_web.rollouts.selectors import rollout_page
-from toolrl_web.runs.models import EvalRow, Rollout, Run
-from toolrl_web.runs.selectors import run_lineage
+from toolrl_web.runs.models import Rollout, Run
 
 ROLLOUT_PAGE = 50
 ROLLOUT_PAGE_MAX = 500
@@ -43,19 +42,6 @@ def reward_configuration_get_for_user(*, user, reward_configuration_id: int) -> 
     if found is None:
         raise Http404("No such reward configuration.")
     return found
-
-
-def run_eval_rows(*, run: Run, since_step: int = -1) -> list[dict]:
-    """The held-out metrics logged during training, over the run's lineage, after a step."""
-    chain = run_lineage(run=run)
-    q = Q()
-    for i, part in enumerate(chain):
-        this = Q(run_id=part.pk)
-        if i + 1 < len(chain):
-            this &= Q(step__lte=chain[i + 1].start_step)
-        q |= this
-    rows = EvalRow.objects.filter(q, step__gt=since_step).order_by("step", "run_id", "pk")
-    return list(rows.values("step", "values"))
 
 
 def rollouts_page(

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from toolrl_web.evaluations.catalog import PAPER_REFERENCES, SUITE_LABELS
 from toolrl_web.evaluations.models import Evaluation, EvaluationResult, EvaluationStatus
 from toolrl_web.runs.models import Artifact, Run
-from toolrl_web.runs.selectors import run_lineage
+from toolrl_web.runs.selectors import lineage_filter, run_lineage
 
 
 def evaluation_get_for_user(*, user, evaluation_id: int) -> Evaluation:
@@ -38,14 +38,11 @@ def lineage_artifacts(*, run: Run) -> QuerySet[Artifact]:
     """The checkpoints an evaluation of `run` may use, newest step first: its own, and those of
     the runs it continues, each up to the step its continuation restarted from (the parent's
     later steps were redone and are not this run's history)."""
-    chain = run_lineage(run=run)
-    q = Q()
-    for i, member in enumerate(chain):
-        part = Q(run_id=member.pk)
-        if i + 1 < len(chain):
-            part &= Q(step__lte=chain[i + 1].start_step)
-        q |= part
-    return Artifact.objects.filter(q).select_related("run").order_by("-step", "-run_id")
+    return (
+        Artifact.objects.filter(lineage_filter(run_lineage(run=run)))
+        .select_related("run")
+        .order_by("-step", "-run_id")
+    )
 
 
 def evaluation_list_for_run(*, run: Run) -> QuerySet[Evaluation]:

@@ -21,7 +21,7 @@ from toolrl.training.health import (
     health_hints,
 )
 from toolrl_web.runs.models import EvalRow, MetricRow, Rollout, Run, RunStatus
-from toolrl_web.runs.selectors import _lineage_filter, run_lineage
+from toolrl_web.runs.selectors import lineage_filter, run_lineage
 
 EXACT = "eval/exact_call_accuracy"
 PAGE_SIZE = 50
@@ -121,7 +121,7 @@ def _component_stats(run: Run) -> tuple[dict, int | None]:
 
 def run_health(*, run: Run) -> list[dict[str, Any]]:
     """The run's health hints (toolrl.training.health), each with a link to its rollouts."""
-    lineage = _lineage_filter(run_lineage(run=run))
+    lineage = lineage_filter(run_lineage(run=run))
     recent = MetricRow.objects.filter(lineage).order_by("-step").values_list("step", "values")
     metrics = list(reversed(recent[:WINDOW]))
     evals = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from toolrl_web.runs.models import ACTIVE_STATUSES, MetricRow, Run, RunStatus
+from toolrl_web.runs.models import ACTIVE_STATUSES, EvalRow, MetricRow, Run, RunStatus
 
 
 def run_list_for_project(*, project) -> QuerySet[Run]:
@@ -46,7 +46,8 @@ def run_lineage(*, run: Run) -> list[Run]:
     return list(reversed(chain))
 
 
-def _lineage_filter(chain: list[Run]) -> Q:
+def lineage_filter(chain: list[Run]) -> Q:
+    """Rows (anything with `run_id` and `step`) that belong to the lineage `chain`."""
     # Each earlier run counts up to the step its continuation restarted from; later steps of a
     # failed run were redone by the continuation.
     q = Q()
@@ -62,10 +63,16 @@ def run_metric_rows(*, run: Run, since_step: int = -1) -> QuerySet[MetricRow]:
     """Metric rows of the run's whole lineage after `since_step`, one indexed query."""
     chain = run_lineage(run=run)
     return (
-        MetricRow.objects.filter(_lineage_filter(chain), step__gt=since_step)
+        MetricRow.objects.filter(lineage_filter(chain), step__gt=since_step)
         .order_by("step", "run_id")
         .values("step", "values")
     )
+
+
+def run_eval_rows(*, run: Run, since_step: int = -1) -> list[dict]:
+    """The held-out metrics logged during training, over the run's lineage, after a step."""
+    rows = EvalRow.objects.filter(lineage_filter(run_lineage(run=run)), step__gt=since_step)
+    return list(rows.order_by("step", "run_id", "pk").values("step", "values"))
 
 
 def runs_queued() -> QuerySet[Run]:
